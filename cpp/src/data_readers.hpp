@@ -1,0 +1,32 @@
+// Readers of the data files a model file names: vectors, level indices, labels, graphs and sparse matrices.
+// Each throws DataFileError naming the file and line at fault.
+#pragma once
+
+#include <Eigen/Sparse>
+#include <string>
+#include <vector>
+
+namespace pyinla {
+
+// Reads exactly `expected` numbers, one per line. `nan` is accepted only when `allow_missing` is set.
+std::vector<double> read_vector(const std::string& path, std::size_t expected, bool allow_missing);
+
+// Reads exactly `expected` integers, each in [0, levels).
+std::vector<int> read_index(const std::string& path, std::size_t expected, int levels);
+
+// Reads exactly `expected` non-empty lines of text.
+std::vector<std::string> read_labels(const std::string& path, std::size_t expected);
+
+// An undirected graph as neighbour lists over 0-based nodes.
+struct Graph {
+  int n = 0;
+  std::vector<std::vector<int>> neighbours;
+};
+
+// Reads a graph in R-INLA's text format, 0- or 1-based, and checks that it is symmetric.
+Graph read_graph(const std::string& path);
+
+// Reads a symmetric n x n matrix given as `i j value` triplets (0-based), one or both triangles.
+Eigen::SparseMatrix<double> read_symmetric_triplets(const std::string& path, int n);
+
+}  // namespace pyinla

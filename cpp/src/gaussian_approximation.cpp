@@ -1,0 +1,390 @@
+#include "gaussian_approximation.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "errors.hpp"
+#include "threads.hpp"
+
+namespace pyinla {
+
+namespace {
+
+const double kLogTwoPi = std::log(2.0 * M_PI);
+
+// Lower-triangle entries (row >= col) of a symmetric matrix, in a fixed order.
+template <typename Visit>
+void for_each_lower(const SparseMatrix& m, Visit visit) {
+  for (int col = 0; col < m.outerSize(); ++col)
+    for (SparseMatrix::InnerIterator it(m, col); it; ++it)
+      if (it.row() >= col) visit(static_cast<int>(it.row()), col, it.value());
+}
+
+double log_det_spd(const Eigen::MatrixXd& s) {
+  Eigen::LLT<Eigen::MatrixXd> llt(s);
+  if (llt.info() != Eigen::Success) throw NumericalError("a constraint matrix C Q^-1 C' is not positive definite");
+  return 2.0 * llt.matrixLLT().diagonal().array().log().sum();
+}
+
+std::string describe_theta(const std::vector<double>& theta) {
+  std::ostringstream out;
+  out << "theta = (";
+  for (std::size_t k = 0; k < theta.size(); ++k) out << (k ? ", " : "") << theta[k];
+  out << ")";
+  return out.str();
+}
+
+}  // namespace
+
+LatentGaussianModel::LatentGaussianModel(const Model& model) : model_(model) {
+  build_observation_matrix();
+  build_posterior_pattern();
+  build_term_priors();
+}
+
+void LatentGaussianModel::build_observation_matrix() {
+  const int n = model_.n_obs, size = model_.latent_size;
+  std::vector<Eigen::Triplet<double>> entries;
+  for (const auto& t : model_.random)
+    for (int o = 0; o < n; ++o) entries.emplace_back(o, t.offset + t.index[o], 1.0);
+  for (const auto& f : model_.fixed)
+    for (int o = 0; o < n; ++o) {
+      const double v = f.values.empty() ? 1.0 : f.values[o];
+      if (v != 0.0) entries.emplace_back(o, f.offset, v);
+    }
+  a_.resize(n, size);
+  a_.setFromTriplets(entries.begin(), entries.end());
+  a_.makeCompressed();
+
+  prior_mean_ = Eigen::VectorXd::Zero(size);
+  for (const auto& f : model_.fixed) prior_mean_[f.offset] = f.mean;
+
+  int rows = 0;
+  for (const auto& t : model_.random) rows += static_cast<int>(t.constraints.rows());
+  constraints_ = Eigen::MatrixXd::Zero(rows, size);
+  int r = 0;
+  for (const auto& t : model_.random) {
+    constraints_.block(r, t.offset, t.constraints.rows(), t.n) = t.constraints;
+    r += static_cast<int>(t.constraints.rows());
+  }
+}
+
+void LatentGaussianModel::build_posterior_pattern() {
+  const int size = model_.latent_size;
+  std::vector<Eigen::Triplet<double>> entries;
+  for (int i = 0; i < size; ++i) entries.emplace_back(i, i, 1.0);
+  for (const auto& t : model_.random)
+    for (const auto& part : t.parts)
+      for_each_lower(part, [&](int i, int j, double) {
+        entries.emplace_back(t.offset + i, t.offset + j, 1.0);
+        entries.emplace_back(t.offset + j, t.offset + i, 1.0);
+      });
+  for (int o = 0; o < a_.rows(); ++o)
+    for (decltype(a_)::InnerIterator p(a_, o); p; ++p)
+      for (decltype(a_)::InnerIterator q(a_, o); q; ++q) entries.emplace_back(p.col(), q.col(), 1.0);
+  SparseMatrix pattern(size, size);
+  pattern.setFromTriplets(entries.begin(), entries.end());
+  pattern_ = std::make_unique<SymmetricPattern>(pattern);
+
+  part_slots_.resize(model_.random.size());
+  for (std::size_t k = 0; k < model_.random.size(); ++k) {
+    const auto& t = model_.random[k];
+    for (const auto& part : t.parts) {
+      std::vector<int> slots;
+      for_each_lower(part, [&](int i, int j, double) { slots.push_back(pattern_->value_index(t.offset + i, t.offset + j)); });
+      part_slots_[k].push_back(slots);
+    }
+  }
+  for (int i = 0; i < size; ++i) diagonal_slot_.push_back(pattern_->value_index(i, i));
+
+  // Each observation adds W_o a_o a_o' to the lower triangle; record where, once.
+  pair_begin_.push_back(0);
+  for (int o = 0; o < a_.rows(); ++o) {
+    for (decltype(a_)::InnerIterator p(a_, o); p; ++p)
+      for (decltype(a_)::InnerIterator q(a_, o); q; ++q) {
+        if (q.col() > p.col()) continue;
+        pair_slot_.push_back(pattern_->value_index(static_cast<int>(p.col()), static_cast<int>(q.col())));
+        pair_weight_.push_back(p.value() * q.value());
+      }
+    pair_begin_.push_back(static_cast<int>(pair_slot_.size()));
+  }
+}
+
+void LatentGaussianModel::build_term_priors() {
+  for (const auto& t : model_.random) {
+    TermPrior prior;
+    if (t.is_scaled_structure()) {
+      prior.scaled = true;
+      SymmetricPattern pattern(t.parts[0]);
+      SparseMatrix lower = pattern.empty_lower();
+      for_each_lower(t.parts[0], [&](int i, int j, double v) { lower.valuePtr()[pattern.value_index(i, j)] = v; });
+      CholeskyFactor factor(pattern);
+      if (!factor.factorize(lower)) {
+        throw NumericalError("the structure matrix of term '" + t.name + "' (" + t.model +
+                             ") is not positive definite; an intrinsic model needs its constraint and a positive "
+                             "diagonal");
+      }
+      prior.log_det_structure = factor.log_determinant();
+      if (t.constraints.rows() > 0) {
+        const Eigen::MatrixXd v = factor.solve(Eigen::MatrixXd(t.constraints.transpose()));
+        prior.log_det_constraint = log_det_spd(t.constraints * v);
+      }
+    } else {
+      SparseMatrix sum(t.n, t.n);
+      for (const auto& part : t.parts) sum += part;
+      prior.pattern = std::make_unique<SymmetricPattern>(sum);
+      for (const auto& part : t.parts) {
+        std::vector<int> slots;
+        for_each_lower(part, [&](int i, int j, double) { slots.push_back(prior.pattern->value_index(i, j)); });
+        prior.part_slots.push_back(slots);
+      }
+      for (int i = 0; i < t.n; ++i) prior.diagonal_slot.push_back(prior.pattern->value_index(i, i));
+    }
+    term_priors_.push_back(std::move(prior));
+  }
+}
+
+// log pi(x | theta) of the latent field given its constraints (Rue and Held, 2005, eq. 2.30, without the constant
+// |C C'| that cancels against the same term of pi_G).
+double LatentGaussianModel::log_prior_latent(const std::vector<double>& hyper, const Eigen::VectorXd& x) const {
+  double total = 0;
+  std::vector<double> c;
+  for (std::size_t k = 0; k < model_.random.size(); ++k) {
+    const auto& t = model_.random[k];
+    const auto& prior = term_priors_[k];
+    t.coefficients(&hyper[model_.random_hyper_first[k]], &c);
+    const Eigen::VectorXd xj = x.segment(t.offset, t.n);
+
+    double quadratic = t.diagonal * xj.squaredNorm();
+    for (std::size_t p = 0; p < t.parts.size(); ++p) quadratic += c[p] * xj.dot(t.parts[p] * xj);
+
+    const int kc = static_cast<int>(t.constraints.rows());
+    double log_det = 0, log_det_constraint = 0;
+    if (prior.scaled) {
+      log_det = t.n * std::log(c[0]) + prior.log_det_structure;
+      log_det_constraint = kc > 0 ? prior.log_det_constraint - kc * std::log(c[0]) : 0.0;
+    } else {
+      SparseMatrix lower = prior.pattern->empty_lower();
+      double* values = lower.valuePtr();
+      for (std::size_t p = 0; p < t.parts.size(); ++p) {
+        int e = 0;
+        for_each_lower(t.parts[p], [&](int, int, double v) { values[prior.part_slots[p][e++]] += c[p] * v; });
+      }
+      for (int i = 0; i < t.n; ++i) values[prior.diagonal_slot[i]] += t.diagonal;
+      CholeskyFactor factor(*prior.pattern);
+      if (!factor.factorize(lower)) {
+        throw NumericalError("the prior precision of term '" + t.name + "' is not positive definite at " +
+                             describe_theta(hyper));
+      }
+      log_det = factor.log_determinant();
+      if (kc > 0) log_det_constraint = log_det_spd(t.constraints * factor.solve(Eigen::MatrixXd(t.constraints.transpose())));
+    }
+    total += -0.5 * (t.n - kc) * kLogTwoPi + 0.5 * log_det - 0.5 * quadratic + 0.5 * log_det_constraint -
+             0.5 * t.log_pseudo_determinant;
+  }
+
+  for (const auto& f : model_.fixed) {
+    if (f.precision <= 0) continue;  // a flat prior contributes a constant 1
+    const double d = x[f.offset] - f.mean;
+    total += 0.5 * (std::log(f.precision) - kLogTwoPi) - 0.5 * f.precision * d * d;
+  }
+  return total;
+}
+
+void LatentGaussianModel::assemble_prior(const std::vector<double>& hyper, double* values) const {
+  std::vector<double> c;
+  for (std::size_t k = 0; k < model_.random.size(); ++k) {
+    const auto& t = model_.random[k];
+    t.coefficients(&hyper[model_.random_hyper_first[k]], &c);
+    for (std::size_t p = 0; p < t.parts.size(); ++p) {
+      int e = 0;
+      for_each_lower(t.parts[p], [&](int, int, double v) { values[part_slots_[k][p][e++]] += c[p] * v; });
+    }
+    for (int i = 0; i < t.n; ++i) values[diagonal_slot_[t.offset + i]] += t.diagonal;
+  }
+  for (const auto& f : model_.fixed) values[diagonal_slot_[f.offset]] += f.precision;
+}
+
+namespace {
+
+// Per-observation log-likelihood terms at eta, computed over fixed chunks so the sums do not depend on threads.
+struct ObservationTerms {
+  Eigen::VectorXd d0, d1, d2, d3;
+};
+
+ObservationTerms evaluate_likelihood(const Model& m, const Eigen::VectorXd& eta, const double* theta_family) {
+  const int n = m.n_obs;
+  ObservationTerms terms{Eigen::VectorXd::Zero(n), Eigen::VectorXd::Zero(n), Eigen::VectorXd::Zero(n),
+                         Eigen::VectorXd::Zero(n)};
+  run_inner(n, [&](int begin, int end) {
+    for (int o = begin; o < end; ++o) {
+      if (std::isnan(m.data.y[o])) continue;  // a missing response is predicted, not observed
+      const LogLikTerms t = m.likelihood->evaluate(m.data, o, eta[o], theta_family);
+      terms.d0[o] = t.d0;
+      terms.d1[o] = t.d1;
+      terms.d2[o] = t.d2;
+      terms.d3[o] = t.d3;
+    }
+  });
+  return terms;
+}
+
+double sum_in_order(const Eigen::VectorXd& v) {
+  double s = 0;
+  for (Eigen::Index i = 0; i < v.size(); ++i) s += v[i];
+  return s;
+}
+
+}  // namespace
+
+ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta, const Eigen::VectorXd& start,
+                                                Detail detail) const {
+  const Model& m = model_;
+  const int size = m.latent_size;
+  const std::vector<double> hyper = m.full_hyperparameters(theta);
+  const double* theta_family = hyper.data();
+  const Eigen::Map<const Eigen::VectorXd> offset(m.offset.data(), m.n_obs);
+  const int kc = static_cast<int>(constraints_.rows());
+
+  // The prior part of Q~ = Q + A'WA does not change during Newton's method.
+  SparseMatrix prior_lower = pattern_->empty_lower();
+  assemble_prior(hyper, prior_lower.valuePtr());
+
+  auto objective = [&](const Eigen::VectorXd& x, const ObservationTerms& terms) {
+    return log_prior_latent(hyper, x) + sum_in_order(terms.d0);
+  };
+
+  // Zero satisfies the sum-to-zero constraints, and so does a mode of another theta passed as `start`.
+  Eigen::VectorXd x = start.size() == size ? start : Eigen::VectorXd::Zero(size);
+  Eigen::VectorXd eta = a_ * x + offset;
+  ObservationTerms terms = evaluate_likelihood(m, eta, theta_family);
+  double f = objective(x, terms);
+
+  CholeskyFactor factor(*pattern_);
+  Eigen::MatrixXd v, s_inverse;  // V = Q~^-1 C', (C V)^-1
+  const bool gaussian = m.likelihood->is_gaussian();
+  const int max_iterations = 100;
+  int iteration = 0;
+  for (; iteration < max_iterations; ++iteration) {
+    // Q~ = Q + A' W A with W = -d2 at the current eta.
+    SparseMatrix lower = prior_lower;
+    double* values = lower.valuePtr();
+    for (int o = 0; o < m.n_obs; ++o) {
+      const double w = -terms.d2[o];
+      if (w == 0.0) continue;
+      for (int e = pair_begin_[o]; e < pair_begin_[o + 1]; ++e) values[pair_slot_[e]] += w * pair_weight_[e];
+    }
+    if (!factor.factorize(lower)) {
+      throw NumericalError("Q + A'WA is not positive definite at " + describe_theta(theta) +
+                           "; check that every fixed effect is identifiable and that intrinsic terms keep their "
+                           "constraint");
+    }
+
+    // Newton step: (Q + A'WA) x_new = Q mu + A'(g + W (eta - offset)), then condition on C x = 0.
+    Eigen::VectorXd w_eta(m.n_obs);
+    for (int o = 0; o < m.n_obs; ++o) w_eta[o] = terms.d1[o] - terms.d2[o] * (eta[o] - offset[o]);
+    Eigen::VectorXd rhs = a_.transpose() * w_eta;
+    {
+      // Q mu: only fixed effects have a non-zero prior mean, and their Q is diagonal.
+      for (const auto& fe : m.fixed) rhs[fe.offset] += fe.precision * fe.mean;
+    }
+    Eigen::VectorXd x_new = factor.solve(rhs);
+    if (kc > 0) {
+      v = factor.solve(Eigen::MatrixXd(constraints_.transpose()));
+      s_inverse = (constraints_ * v).inverse();
+      x_new -= v * (s_inverse * (constraints_ * x_new));
+    }
+
+    // Step halving keeps the objective from decreasing far from the mode.
+    Eigen::VectorXd step = x_new - x;
+    double scale = 1.0;
+    Eigen::VectorXd x_try, eta_try;
+    ObservationTerms terms_try;
+    double f_try = 0;
+    for (int halving = 0; halving < 30; ++halving) {
+      x_try = x + scale * step;
+      eta_try = a_ * x_try + offset;
+      terms_try = evaluate_likelihood(m, eta_try, theta_family);
+      f_try = objective(x_try, terms_try);
+      if (gaussian || f_try >= f - 1e-10 * std::abs(f)) break;
+      scale *= 0.5;
+    }
+    const double change = (scale * step).cwiseAbs().maxCoeff();
+    x = x_try;
+    eta = eta_try;
+    terms = terms_try;
+    f = f_try;
+    if (gaussian || change < 1e-9 * (1.0 + x.cwiseAbs().maxCoeff())) break;
+  }
+  if (iteration == max_iterations) {
+    throw NumericalError("Newton's method for the mode of the latent field did not converge at " + describe_theta(theta));
+  }
+
+  ConditionalLatent result;
+  result.theta = theta;
+  result.mode = x;
+  result.newton_iterations = iteration + 1;
+
+  // log pi~(theta | y) = log pi(theta) + log pi(x* | theta) + log pi(y | x*) - log pi_G(x* | theta, y), where the
+  // Gaussian density at its own mode is (2 pi)^-(N-k)/2 |Q~|^1/2 |C Q~^-1 C'|^1/2.
+  double log_prior_theta = 0;
+  for (std::size_t k = 0; k < theta.size(); ++k) {
+    log_prior_theta += m.hyperparameters[m.free_index[k]].prior.log_density(theta[k]);
+  }
+  double log_gaussian = -0.5 * (size - kc) * kLogTwoPi + 0.5 * factor.log_determinant();
+  if (kc > 0) log_gaussian -= 0.5 * std::log(s_inverse.determinant());
+  result.log_posterior = log_prior_theta + log_prior_latent(hyper, x) + sum_in_order(terms.d0) - log_gaussian;
+  if (!std::isfinite(result.log_posterior)) {
+    throw NumericalError("log pi(theta | y) is not finite at " + describe_theta(theta));
+  }
+  if (detail == Detail::kLogDensity) return result;
+
+  // Marginal variances: diag(Q~^-1) from the selected inverse, less the constraint correction
+  // diag(V (C V)^-1 V').
+  factor.compute_selected_inverse();
+  Eigen::VectorXd variance = factor.inverse_diagonal();
+  Eigen::MatrixXd w_c;
+  if (kc > 0) {
+    w_c = v * s_inverse;
+    for (int i = 0; i < size; ++i) variance[i] -= w_c.row(i).dot(v.row(i));
+  }
+  result.sd = variance.cwiseMax(0.0).cwiseSqrt();
+  result.gamma1 = Eigen::VectorXd::Zero(size);
+  result.gamma3 = Eigen::VectorXd::Zero(size);
+  if (m.inla.strategy != "simplified.laplace" || gaussian) return result;
+
+  // Simplified Laplace (Rue et al., 2009, sec. 3.2.3): with c_o = Cov(eta_o, x_i) / sd_i and
+  // s_o^2 = Var(eta_o) - c_o^2, gamma1_i = 1/2 sum_o s_o^2 d3_o c_o and gamma3_i = sum_o d3_o c_o^3.
+  auto covariance = [&](int a, int b) {
+    double value = factor.inverse_entry(a, b);
+    if (kc > 0) value -= w_c.row(a).dot(v.row(b));
+    return value;
+  };
+  Eigen::VectorXd eta_variance = Eigen::VectorXd::Zero(m.n_obs);
+  for (int o = 0; o < m.n_obs; ++o)
+    for (decltype(a_)::InnerIterator p(a_, o); p; ++p)
+      for (decltype(a_)::InnerIterator q(a_, o); q; ++q)
+        eta_variance[o] += p.value() * q.value() * covariance(static_cast<int>(p.col()), static_cast<int>(q.col()));
+
+  Eigen::VectorXd unit = Eigen::VectorXd::Zero(size);
+  for (int i = 0; i < size; ++i) {
+    if (result.sd[i] == 0.0) continue;  // a node fixed by its constraint has no skewness
+    unit[i] = 1.0;
+    Eigen::VectorXd column = factor.solve(unit);
+    unit[i] = 0.0;
+    if (kc > 0) column -= w_c * v.row(i).transpose();
+    const Eigen::VectorXd c = (a_ * column) / result.sd[i];
+    double g1 = 0, g3 = 0;
+    for (int o = 0; o < m.n_obs; ++o) {
+      if (terms.d3[o] == 0.0) continue;
+      const double conditional = std::max(eta_variance[o] - c[o] * c[o], 0.0);
+      g1 += 0.5 * conditional * terms.d3[o] * c[o];
+      g3 += terms.d3[o] * c[o] * c[o] * c[o];
+    }
+    result.gamma1[i] = g1;
+    result.gamma3[i] = g3;
+  }
+  return result;
+}
+
+}  // namespace pyinla

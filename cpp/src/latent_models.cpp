@@ -1,0 +1,172 @@
+#include "latent_models.hpp"
+
+#include <cmath>
+
+#include "errors.hpp"
+
+namespace pyinla {
+
+namespace {
+
+using Triplet = Eigen::Triplet<double>;
+
+// D' D for a difference operator D given as rows of (column, coefficient) pairs.
+SparseMatrix gram_of_rows(int n, const std::vector<std::vector<std::pair<int, double>>>& rows) {
+  std::vector<Triplet> entries;
+  for (const auto& row : rows)
+    for (const auto& [a, va] : row)
+      for (const auto& [b, vb] : row) entries.emplace_back(a, b, va * vb);
+  SparseMatrix r(n, n);
+  r.setFromTriplets(entries.begin(), entries.end());
+  r.makeCompressed();
+  return r;
+}
+
+}  // namespace
+
+void LatentTerm::coefficients(const double* theta, std::vector<double>* c) const {
+  c->clear();
+  const double tau = std::exp(theta[0]);
+  if (model == "ar1") {
+    const double rho = to_user_scale(UserScale::kCorrelation, theta[1]);
+    const double s = tau / (1.0 - rho * rho);
+    c->push_back(s);
+    c->push_back(s * rho * rho);
+    c->push_back(-s * rho);
+    return;
+  }
+  c->push_back(tau);
+}
+
+SparseMatrix random_walk_structure(int n, int order, bool cyclic) {
+  // Rows of the difference operator: (x[i+1] - x[i]) for order 1, (x[i+2] - 2 x[i+1] + x[i]) for order 2;
+  // the cyclic variant wraps around the end.
+  const std::vector<double> stencil = order == 1 ? std::vector<double>{-1, 1} : std::vector<double>{1, -2, 1};
+  const int rows = cyclic ? n : n - order;
+  std::vector<std::vector<std::pair<int, double>>> d(rows);
+  for (int i = 0; i < rows; ++i)
+    for (int k = 0; k <= order; ++k) d[i].emplace_back((i + k) % n, stencil[k]);
+  return gram_of_rows(n, d);
+}
+
+SparseMatrix seasonal_structure(int n, int season_length) {
+  std::vector<std::vector<std::pair<int, double>>> s(n - season_length + 1);
+  for (int i = 0; i + season_length <= n; ++i)
+    for (int k = 0; k < season_length; ++k) s[i].emplace_back(i + k, 1.0);
+  return gram_of_rows(n, s);
+}
+
+SparseMatrix besag_structure(const Graph& graph) {
+  std::vector<Triplet> entries;
+  for (int i = 0; i < graph.n; ++i) {
+    entries.emplace_back(i, i, static_cast<double>(graph.neighbours[i].size()));
+    for (int j : graph.neighbours[i]) entries.emplace_back(i, j, -1.0);
+  }
+  SparseMatrix r(graph.n, graph.n);
+  r.setFromTriplets(entries.begin(), entries.end());
+  r.makeCompressed();
+  return r;
+}
+
+std::vector<SparseMatrix> ar1_parts(int n) {
+  std::vector<Triplet> identity, inner, band;
+  for (int i = 0; i < n; ++i) {
+    identity.emplace_back(i, i, 1.0);
+    if (i > 0 && i < n - 1) inner.emplace_back(i, i, 1.0);
+    if (i + 1 < n) {
+      band.emplace_back(i, i + 1, 1.0);
+      band.emplace_back(i + 1, i, 1.0);
+    }
+  }
+  std::vector<SparseMatrix> parts(3, SparseMatrix(n, n));
+  parts[0].setFromTriplets(identity.begin(), identity.end());
+  parts[1].setFromTriplets(inner.begin(), inner.end());
+  parts[2].setFromTriplets(band.begin(), band.end());
+  return parts;
+}
+
+std::vector<int> connected_components(const Graph& graph) {
+  std::vector<int> component(graph.n, -1);
+  int count = 0;
+  for (int start = 0; start < graph.n; ++start) {
+    if (component[start] >= 0) continue;
+    std::vector<int> stack{start};
+    component[start] = count;
+    while (!stack.empty()) {
+      const int node = stack.back();
+      stack.pop_back();
+      for (int next : graph.neighbours[node]) {
+        if (component[next] < 0) {
+          component[next] = count;
+          stack.push_back(next);
+        }
+      }
+    }
+    ++count;
+  }
+  return component;
+}
+
+namespace {
+
+// R + eps I with eps small against the diagonal, factorized; its inverse conditioned on N x = 0 tends to the
+// generalised inverse of R as eps -> 0 when the rows of N span the null space of R.
+struct RegularisedStructure {
+  explicit RegularisedStructure(const SparseMatrix& structure)
+      : n(static_cast<int>(structure.rows())),
+        eps(1e-9 * std::max(1.0, structure.diagonal().cwiseAbs().maxCoeff())),
+        matrix(regularise(structure, eps)),
+        pattern(matrix),
+        factor(pattern) {
+    SparseMatrix lower = pattern.empty_lower();
+    for (int col = 0; col < n; ++col)
+      for (SparseMatrix::InnerIterator it(matrix, col); it; ++it)
+        if (it.row() >= col) lower.valuePtr()[pattern.value_index(static_cast<int>(it.row()), col)] = it.value();
+    if (!factor.factorize(lower)) throw NumericalError("a structure matrix is not positive semidefinite");
+  }
+
+  static SparseMatrix regularise(const SparseMatrix& structure, double eps) {
+    SparseMatrix m = structure;
+    for (int i = 0; i < m.rows(); ++i) m.coeffRef(i, i) += eps;
+    return m;
+  }
+
+  int n;
+  double eps;
+  SparseMatrix matrix;
+  SymmetricPattern pattern;
+  CholeskyFactor factor;
+};
+
+double log_det_dense(const Eigen::MatrixXd& m) {
+  return 2.0 * Eigen::LLT<Eigen::MatrixXd>(m).matrixLLT().diagonal().array().log().sum();
+}
+
+}  // namespace
+
+double log_pseudo_determinant(const SparseMatrix& structure, const Eigen::MatrixXd& null_basis) {
+  // log|R + eps I| = log|R|* + k log eps and log|N (R + eps I)^-1 N'| = -k log eps + log|N N'| as eps -> 0.
+  RegularisedStructure r(structure);
+  const Eigen::MatrixXd v = r.factor.solve(Eigen::MatrixXd(null_basis.transpose()));
+  return r.factor.log_determinant() + log_det_dense(null_basis * v) - log_det_dense(null_basis * null_basis.transpose());
+}
+
+double structure_scale(const SparseMatrix& structure, const Eigen::MatrixXd& constraints) {
+  RegularisedStructure r(structure);
+  const int n = r.n;
+  r.factor.compute_selected_inverse();
+  Eigen::VectorXd variance = r.factor.inverse_diagonal();
+
+  if (constraints.rows() > 0) {
+    const Eigen::MatrixXd v = r.factor.solve(Eigen::MatrixXd(constraints.transpose()));
+    const Eigen::MatrixXd s = constraints * v;
+    const Eigen::MatrixXd w = v * s.inverse();
+    for (int i = 0; i < n; ++i) variance[i] -= w.row(i).dot(v.row(i));
+  }
+
+  double mean_log = 0;
+  for (int i = 0; i < n; ++i) mean_log += std::log(variance[i]);
+  return std::exp(mean_log / n);
+}
+
+}  // namespace pyinla

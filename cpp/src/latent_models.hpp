@@ -1,0 +1,61 @@
+// Latent models: the precision matrix of each random term as a sum of fixed matrices with theta-dependent
+// coefficients, plus its linear constraints.
+#pragma once
+
+#include <Eigen/Dense>
+#include <string>
+#include <vector>
+
+#include "data_readers.hpp"
+#include "priors.hpp"
+#include "sparse_cholesky.hpp"
+
+namespace pyinla {
+
+// One random term f(...): a block of the latent field x.
+struct LatentTerm {
+  std::string name;
+  std::string model;
+  int n = 0;       // number of levels
+  int offset = 0;  // first position of the block in x
+  std::vector<int> index;  // level used by each observation
+  std::vector<std::string> labels;
+
+  // Q(theta) = sum_k c_k(theta) * parts[k] + diagonal * I.
+  std::vector<SparseMatrix> parts;
+  double diagonal = 0;
+
+  // Linear constraints C x_block = 0, one row each.
+  Eigen::MatrixXd constraints;
+
+  std::vector<Hyperparameter> hyperparameters;
+
+  // log|R|*, the log pseudo-determinant of an intrinsic term's structure matrix (0 for proper terms). It is left
+  // out of the prior's normalising constant, as R-INLA does, so log marginal likelihoods compare with R-INLA's.
+  double log_pseudo_determinant = 0;
+
+  // Fills `c` with the coefficients c_k for the term's hyperparameters `theta` (internal scale).
+  void coefficients(const double* theta, std::vector<double>* c) const;
+
+  // True when Q = c_0 * parts[0] exactly, so log|Q| and the constraint term follow from constants.
+  bool is_scaled_structure() const { return parts.size() == 1 && diagonal == 0.0; }
+};
+
+// Structure matrices R (the precision at tau = 1), each n x n with both triangles stored.
+SparseMatrix random_walk_structure(int n, int order, bool cyclic);
+SparseMatrix seasonal_structure(int n, int season_length);
+SparseMatrix besag_structure(const Graph& graph);
+
+// The three parts of the AR(1) precision: I, diag(0, 1, ..., 1, 0), and the first off-diagonals.
+std::vector<SparseMatrix> ar1_parts(int n);
+
+// Connected components of a graph, as a component number per node.
+std::vector<int> connected_components(const Graph& graph);
+
+// log|R|* of a positive semidefinite R whose null space is spanned by the rows of `null_basis`.
+double log_pseudo_determinant(const SparseMatrix& structure, const Eigen::MatrixXd& null_basis);
+
+// Factor s such that s * R has constrained marginal variances (of its generalised inverse) with geometric mean 1.
+double structure_scale(const SparseMatrix& structure, const Eigen::MatrixXd& constraints);
+
+}  // namespace pyinla

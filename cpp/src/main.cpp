@@ -1,0 +1,192 @@
+// pyinla-engine: fits a latent Gaussian model by INLA from a model file; see docs/engine-format.md.
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <sstream>
+#include <unistd.h>
+
+#include "errors.hpp"
+#include "integration.hpp"
+#include "log.hpp"
+#include "marginals.hpp"
+#include "model.hpp"
+#include "optimiser.hpp"
+#include "result_writer.hpp"
+#include "threads.hpp"
+
+namespace pyinla {
+
+#ifdef PYINLA_ENGINE_VERSION
+const char* const kVersion = PYINLA_ENGINE_VERSION;
+#else
+const char* const kVersion = "0.1.0";
+#endif
+
+namespace {
+
+const char* const kUsage =
+    "usage: pyinla-engine [options] MODEL.ini\n"
+    "\n"
+    "Fits the latent Gaussian model described by MODEL.ini by INLA and writes the results into a folder beside it.\n"
+    "\n"
+    "options:\n"
+    "  -t, --threads A:B[:C]  threads: A outer (hyperparameter evaluations), B inner (per evaluation), C passed on;\n"
+    "                         overrides [run] num_threads (default 16:1)\n"
+    "  -v, --verbose          print progress to stdout (overrides [run] verbose)\n"
+    "      --check            read and check the model and data files, then exit\n"
+    "      --version          print the engine version and exit\n"
+    "  -h, --help             print this help and exit\n";
+
+struct CommandLine {
+  std::string model_file;
+  std::string threads;
+  bool verbose = false;
+  bool check = false;
+};
+
+CommandLine parse_command_line(int argc, char** argv) {
+  CommandLine cl;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::cout << kUsage;
+      std::exit(kExitSuccess);
+    } else if (arg == "--version") {
+      std::cout << "pyinla-engine " << kVersion << "\n";
+      std::exit(kExitSuccess);
+    } else if (arg == "-t" || arg == "--threads") {
+      if (i + 1 >= argc) throw UsageError(arg + " needs a value such as 4:2");
+      cl.threads = argv[++i];
+    } else if (arg.rfind("--threads=", 0) == 0) {
+      cl.threads = arg.substr(10);
+    } else if (arg == "-v" || arg == "--verbose") {
+      cl.verbose = true;
+    } else if (arg == "--check") {
+      cl.check = true;
+    } else if (!arg.empty() && arg[0] == '-') {
+      throw UsageError("unknown option '" + arg + "' (see --help)");
+    } else if (cl.model_file.empty()) {
+      cl.model_file = arg;
+    } else {
+      throw UsageError("more than one model file given: '" + cl.model_file + "' and '" + arg + "'");
+    }
+  }
+  if (cl.model_file.empty()) throw UsageError("no model file given (see --help)");
+  return cl;
+}
+
+std::string folder_of(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash + 1);
+}
+
+void log_configuration(const Model& m, const ThreadSpec& threads) {
+  Logger& log = run_log();
+  std::string build = "Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) +
+                      "." + std::to_string(EIGEN_MINOR_VERSION);
+#if defined(PYINLA_ENGINE_BUILD_TYPE) && defined(PYINLA_ENGINE_COMPILER)
+  build += std::string(", ") + PYINLA_ENGINE_BUILD_TYPE + ", " + PYINLA_ENGINE_COMPILER;
+#endif
+  log.line(std::string("pyinla-engine ") + kVersion + " (" + build + ")");
+  log.line("model file: " + m.model_file);
+  log.line("threads: " + to_string(threads));
+  log.line("family: " + m.family_name + ", observations: " + std::to_string(m.n_obs) +
+           ", latent field size: " + std::to_string(m.latent_size));
+  for (const auto& f : m.fixed) {
+    std::ostringstream line;
+    line << "fixed effect " << f.name << ": prior mean " << f.mean << ", precision " << f.precision;
+    log.line(line.str());
+  }
+  for (const auto& t : m.random) {
+    std::ostringstream line;
+    line << "random term " << t.name << ": model " << t.model << ", n " << t.n << ", constraints "
+         << t.constraints.rows() << ", diagonal " << t.diagonal;
+    log.line(line.str());
+  }
+  for (const auto& h : m.hyperparameters) {
+    std::ostringstream line;
+    line << "hyperparameter " << h.internal_name << ": initial " << h.initial << (h.fixed ? " (fixed)" : "");
+    log.line(line.str());
+  }
+  log.line("strategy: " + m.inla.strategy + ", int_strategy: " + m.inla.int_strategy);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+int run(int argc, char** argv) {
+  const CommandLine cl = parse_command_line(argc, argv);
+  const auto start = std::chrono::steady_clock::now();
+  Model model = read_model(cl.model_file);
+  if (cl.check) {
+    std::cout << cl.model_file << ": model and data files are valid\n";
+    return kExitSuccess;
+  }
+
+  const ThreadSpec threads = parse_thread_spec(cl.threads.empty() ? model.run.num_threads : cl.threads);
+  const std::string folder = folder_of(cl.model_file);
+  run_log().open(folder + model.run.log_file, cl.verbose || model.run.verbose);
+  configure_threads(threads);
+  log_configuration(model, threads);
+
+  RunResults results;
+  results.model = &model;
+  const LatentGaussianModel lgm(model);
+  results.timing.emplace_back("setup", seconds_since(start));
+
+  auto stage = std::chrono::steady_clock::now();
+  const ThetaMode mode = find_theta_mode(lgm);
+  results.timing.emplace_back("mode", seconds_since(stage));
+
+  stage = std::chrono::steady_clock::now();
+  const ThetaIntegration integration = integrate_theta(lgm, mode);
+  results.timing.emplace_back("integration", seconds_since(stage));
+
+  stage = std::chrono::steady_clock::now();
+  run_log().line("Compute the marginals");
+  const LatentMarginals latent = summarise_latent(model, integration);
+  const std::vector<HyperparameterMarginal> hyper = summarise_hyperparameters(model, integration);
+  results.timing.emplace_back("marginals", seconds_since(stage));
+  results.timing.emplace_back("total", seconds_since(start));
+
+  results.integration = &integration;
+  results.latent = &latent;
+  results.hyper = &hyper;
+  write_results(folder + model.run.results_dir, results);
+  run_log().line("Done in " + std::to_string(seconds_since(start)) + " s");
+  return kExitSuccess;
+}
+
+extern "C" void on_interrupt(int) {
+  const char message[] = "pyinla-engine: error: interrupted\n";
+  const ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);
+  (void)ignored;
+  _exit(kExitInterrupted);
+}
+
+}  // namespace
+}  // namespace pyinla
+
+int main(int argc, char** argv) {
+  std::signal(SIGINT, pyinla::on_interrupt);
+  std::signal(SIGTERM, pyinla::on_interrupt);
+  try {
+    return pyinla::run(argc, argv);
+  } catch (const pyinla::EngineError& e) {
+    std::cerr << "pyinla-engine: error: " << e.what() << std::endl;
+    try {
+      pyinla::run_log().line(std::string("error: ") + e.what());
+    } catch (...) {
+    }
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    std::cerr << "pyinla-engine: error: out of memory" << std::endl;
+    return pyinla::kExitNumerical;
+  } catch (const std::exception& e) {
+    std::cerr << "pyinla-engine: error: internal error: " << e.what() << std::endl;
+    return pyinla::kExitInternal;
+  }
+}

@@ -1,0 +1,486 @@
+#include "marginals.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+#include "threads.hpp"
+
+namespace pyinla {
+
+namespace {
+
+const double kSqrtTwoOverPi = std::sqrt(2.0 / M_PI);
+constexpr double kMaxSkewness = 0.99;  // the skew-normal family reaches at most about 0.995
+
+double normal_pdf(double z) { return std::exp(-0.5 * z * z) / std::sqrt(2.0 * M_PI); }
+double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
+double normal_quantile(double p) {
+  double lo = -40, hi = 40;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (normal_cdf(mid) < p ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+// Owen's T(h, a) = 1/(2 pi) int_0^a exp(-h^2 (1 + x^2) / 2) / (1 + x^2) dx, by composite Gauss-Legendre.
+double owens_t(double h, double a) {
+  static const double node[5] = {0.1488743389816312, 0.4333953941292472, 0.6794095682990244, 0.8650633666889845,
+                                 0.9739065285171717};
+  static const double weight[5] = {0.2955242247147529, 0.2692667193099963, 0.2190863625159820, 0.1494513491505806,
+                                   0.0666713443086881};
+  if (a == 0) return 0;
+  const double sign = a < 0 ? -1 : 1;
+  a = std::abs(a);
+  const int panels = std::max(1, static_cast<int>(std::ceil(2 * a)));
+  const double width = a / panels;
+  double sum = 0;
+  for (int p = 0; p < panels; ++p) {
+    const double centre = (p + 0.5) * width;
+    for (int k = 0; k < 5; ++k)
+      for (double s : {-1.0, 1.0}) {
+        const double x = centre + s * node[k] * width / 2;
+        sum += weight[k] * std::exp(-0.5 * h * h * (1 + x * x)) / (1 + x * x);
+      }
+  }
+  return sign * sum * width / 2 / (2 * M_PI);
+}
+
+// A skew-normal density with a given mean, standard deviation and skewness (a normal one when the skewness is 0).
+struct SkewNormal {
+  double xi = 0, omega = 1, alpha = 0;
+
+  static SkewNormal from_moments(double mean, double sd, double skewness) {
+    SkewNormal sn;
+    skewness = std::clamp(skewness, -kMaxSkewness, kMaxSkewness);
+    if (std::abs(skewness) < 1e-12) {
+      sn.xi = mean;
+      sn.omega = sd;
+      return sn;
+    }
+    // Invert skewness = (4 - pi)/2 * m^3 / (1 - m^2)^(3/2) with m = delta sqrt(2/pi).
+    const double r = std::cbrt(2 * std::abs(skewness) / (4 - M_PI));
+    const double m = std::copysign(r / std::sqrt(1 + r * r), skewness);
+    const double delta = m / kSqrtTwoOverPi;
+    sn.alpha = delta / std::sqrt(1 - delta * delta);
+    sn.omega = sd / std::sqrt(1 - m * m);
+    sn.xi = mean - sn.omega * m;
+    return sn;
+  }
+
+  double pdf(double x) const {
+    const double z = (x - xi) / omega;
+    return 2 / omega * normal_pdf(z) * normal_cdf(alpha * z);
+  }
+
+  double cdf(double x) const {
+    const double z = (x - xi) / omega;
+    return alpha == 0 ? normal_cdf(z) : normal_cdf(z) - 2 * owens_t(z, alpha);
+  }
+};
+
+// A weighted mixture of skew-normal densities: the marginal of one latent variable over the integration points.
+class Mixture {
+ public:
+  void add(double weight, double mean, double sd, double skewness) {
+    weights_.push_back(weight);
+    parts_.push_back(SkewNormal::from_moments(mean, sd, skewness));
+    means_.push_back(mean);
+    sds_.push_back(sd);
+  }
+
+  double pdf(double x) const {
+    double s = 0;
+    for (std::size_t k = 0; k < parts_.size(); ++k) s += weights_[k] * parts_[k].pdf(x);
+    return s;
+  }
+
+  double cdf(double x) const {
+    double s = 0;
+    for (std::size_t k = 0; k < parts_.size(); ++k) s += weights_[k] * parts_[k].cdf(x);
+    return s;
+  }
+
+  double mean() const {
+    double s = 0;
+    for (std::size_t k = 0; k < parts_.size(); ++k) s += weights_[k] * means_[k];
+    return s;
+  }
+
+  double sd() const {
+    const double m = mean();
+    double s = 0;
+    for (std::size_t k = 0; k < parts_.size(); ++k) s += weights_[k] * (sds_[k] * sds_[k] + (means_[k] - m) * (means_[k] - m));
+    return std::sqrt(std::max(s, 0.0));
+  }
+
+  // Safeguarded Newton's method on cdf(x) = p, inside a bracket that always holds the root.
+  double quantile(double p, double z_p) const {
+    double lo = INFINITY, hi = -INFINITY;
+    for (std::size_t k = 0; k < parts_.size(); ++k) {
+      lo = std::min(lo, means_[k] - 40 * sds_[k]);
+      hi = std::max(hi, means_[k] + 40 * sds_[k]);
+    }
+    double x = mean() + sd() * z_p;
+    for (int it = 0; it < 200; ++it) {
+      const double f = cdf(x) - p;
+      if (f < 0) lo = x;
+      else hi = x;
+      const double density = pdf(x);
+      double next = density > 0 ? x - f / density : 0.5 * (lo + hi);
+      if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+      if (std::abs(next - x) <= 1e-12 * (1 + std::abs(x))) return next;
+      x = next;
+    }
+    return x;
+  }
+
+  // Golden-section search for the maximum of the density around the mean.
+  double mode() const {
+    const double m = mean(), s = sd();
+    double a = m - 3 * s, b = m + 3 * s;
+    const double g = (std::sqrt(5.0) - 1) / 2;
+    double c = b - g * (b - a), d = a + g * (b - a);
+    double fc = pdf(c), fd = pdf(d);
+    for (int it = 0; it < 80; ++it) {
+      if (fc > fd) {
+        b = d;
+        d = c;
+        fd = fc;
+        c = b - g * (b - a);
+        fc = pdf(c);
+      } else {
+        a = c;
+        c = d;
+        fc = fd;
+        d = a + g * (b - a);
+        fd = pdf(d);
+      }
+    }
+    return 0.5 * (a + b);
+  }
+
+ private:
+  std::vector<double> weights_, means_, sds_;
+  std::vector<SkewNormal> parts_;
+};
+
+// Symmetric KL divergence between N(0, 1) and the skew-normal with mean gamma1, sd 1 and skewness gamma3.
+double symmetric_kld(double gamma1, double gamma3) {
+  if (gamma1 == 0 && gamma3 == 0) return 0;
+  const SkewNormal sn = SkewNormal::from_moments(gamma1, 1.0, gamma3);
+  const int n = 801;
+  const double lo = -12, hi = 12, h = (hi - lo) / (n - 1);
+  double kl = 0;
+  for (int i = 0; i < n; ++i) {
+    const double z = lo + i * h;
+    const double p = normal_pdf(z), q = sn.pdf(z);
+    if (p > 1e-300 && q > 1e-300) kl += (p - q) * std::log(p / q) * h;
+  }
+  return 0.5 * kl;
+}
+
+MarginalSummary summarise(const Mixture& mixture, const double z[3]) {
+  MarginalSummary s;
+  s.mean = mixture.mean();
+  s.sd = mixture.sd();
+  s.q025 = mixture.quantile(0.025, z[0]);
+  s.q50 = mixture.quantile(0.5, z[1]);
+  s.q975 = mixture.quantile(0.975, z[2]);
+  s.mode = mixture.mode();
+  return s;
+}
+
+}  // namespace
+
+LatentMarginals summarise_latent(const Model& model, const ThetaIntegration& in) {
+  const int size = model.latent_size;
+  const bool skew = model.inla.strategy == "simplified.laplace";
+  const double z[3] = {normal_quantile(0.025), 0.0, normal_quantile(0.975)};
+  const double z_tail = normal_quantile(1e-4);
+
+  auto mixture_of = [&](int i) {
+    Mixture mix;
+    for (std::size_t k = 0; k < in.points.size(); ++k) {
+      const ConditionalLatent& c = in.latent[k];
+      const double sd = c.sd[i];
+      if (sd == 0) {
+        mix.add(in.points[k].weight, c.mode[i], 1e-12, 0.0);
+        continue;
+      }
+      mix.add(in.points[k].weight, c.mode[i] + (skew ? sd * c.gamma1[i] : 0.0), sd, skew ? c.gamma3[i] : 0.0);
+    }
+    return mix;
+  };
+
+  LatentMarginals out;
+  out.summary.resize(size);
+  run_outer(size, [&](int i) {
+    out.summary[i] = summarise(mixture_of(i), z);
+    out.summary[i].kld = skew ? symmetric_kld(in.latent[0].gamma1[i], in.latent[0].gamma3[i]) : 0.0;
+  });
+
+  for (const auto& f : model.fixed) {
+    const Mixture mix = mixture_of(f.offset);
+    const double lo = mix.quantile(1e-4, z_tail), hi = mix.quantile(1 - 1e-4, -z_tail);
+    Density d;
+    const int points = 81;
+    for (int k = 0; k < points; ++k) {
+      const double x = lo + (hi - lo) * k / (points - 1);
+      d.x.push_back(x);
+      d.density.push_back(mix.pdf(x));
+    }
+    out.fixed_density.push_back(d);
+  }
+  return out;
+}
+
+namespace {
+
+// Natural cubic spline through (x_k, y_k), x equally spaced.
+class CubicSpline {
+ public:
+  CubicSpline(double x0, double h, std::vector<double> y) : x0_(x0), h_(h), y_(std::move(y)), m_(y_.size(), 0.0) {
+    const int n = static_cast<int>(y_.size());
+    if (n < 3) return;
+    // Tridiagonal system for the second derivatives with m_0 = m_{n-1} = 0.
+    std::vector<double> c(n, 0.0), d(n, 0.0);
+    for (int i = 1; i < n - 1; ++i) {
+      const double rhs = 6 * (y_[i + 1] - 2 * y_[i] + y_[i - 1]) / (h_ * h_);
+      const double denom = 4 - c[i - 1];
+      c[i] = 1 / denom;
+      d[i] = (rhs - d[i - 1]) / denom;
+    }
+    for (int i = n - 2; i >= 1; --i) m_[i] = d[i] - c[i] * m_[i + 1];
+  }
+
+  double operator()(double x) const {
+    const int n = static_cast<int>(y_.size());
+    if (n == 1) return y_[0];
+    double u = (x - x0_) / h_;
+    int i = std::clamp(static_cast<int>(std::floor(u)), 0, n - 2);
+    const double t = u - i;
+    const double a = 1 - t;
+    return a * y_[i] + t * y_[i + 1] + h_ * h_ / 6 * ((a * a * a - a) * m_[i] + (t * t * t - t) * m_[i + 1]);
+  }
+
+ private:
+  double x0_, h_;
+  std::vector<double> y_, m_;
+};
+
+// Catmull-Rom interpolation of log densities on the two-dimensional z grid.
+class GridInterpolant {
+ public:
+  explicit GridInterpolant(const ZGrid& g) : g_(g) {
+    n0_ = g.upper[0] - g.lower[0] + 1;
+    n1_ = g.upper[1] - g.lower[1] + 1;
+  }
+
+  bool inside(double z0, double z1) const {
+    return z0 >= g_.lower[0] * g_.dz && z0 <= g_.upper[0] * g_.dz && z1 >= g_.lower[1] * g_.dz &&
+           z1 <= g_.upper[1] * g_.dz;
+  }
+
+  double operator()(double z0, double z1) const {
+    const double u0 = z0 / g_.dz - g_.lower[0], u1 = z1 / g_.dz - g_.lower[1];
+    const int i0 = std::clamp(static_cast<int>(std::floor(u0)), 0, n0_ - 2);
+    const int i1 = std::clamp(static_cast<int>(std::floor(u1)), 0, n1_ - 2);
+    const double t0 = u0 - i0, t1 = u1 - i1;
+    double rows[4];
+    for (int a = -1; a <= 2; ++a) {
+      double col[4];
+      for (int b = -1; b <= 2; ++b) col[b + 1] = value(i0 + a, i1 + b);
+      rows[a + 1] = catmull_rom(col, t1);
+    }
+    return catmull_rom(rows, t0);
+  }
+
+ private:
+  static double catmull_rom(const double p[4], double t) {
+    return p[1] + 0.5 * t * (p[2] - p[0] + t * (2 * p[0] - 5 * p[1] + 4 * p[2] - p[3] + t * (3 * (p[1] - p[2]) + p[3] - p[0])));
+  }
+
+  // Grid value with linear extrapolation one step beyond the edges.
+  double value(int i0, int i1) const {
+    if (i0 < 0) return 2 * value(0, i1) - value(1, i1);
+    if (i0 >= n0_) return 2 * value(n0_ - 1, i1) - value(n0_ - 2, i1);
+    if (i1 < 0) return 2 * value(i0, 0) - value(i0, 1);
+    if (i1 >= n1_) return 2 * value(i0, n1_ - 1) - value(i0, n1_ - 2);
+    return g_.log_density[static_cast<std::size_t>(i0) * n1_ + i1];
+  }
+
+  const ZGrid& g_;
+  int n0_, n1_;
+};
+
+constexpr int kThetaGridPoints = 1001;
+
+// Density of theta_k on an even grid, unnormalised.
+struct ThetaDensity {
+  std::vector<double> theta, density;
+};
+
+ThetaDensity one_dimensional_marginal(const ThetaIntegration& in) {
+  const ZGrid& g = in.grid;
+  const CubicSpline spline(g.lower[0] * g.dz, g.dz, g.log_density);
+  const double lo = g.lower[0] * g.dz, hi = g.upper[0] * g.dz;
+  ThetaDensity out;
+  const double scale = in.b(0, 0);
+  for (int k = 0; k < kThetaGridPoints; ++k) {
+    const double z = lo + (hi - lo) * k / (kThetaGridPoints - 1);
+    out.theta.push_back(in.mode[0] + scale * z);
+    out.density.push_back(std::exp(spline(z) - g.log_density[-g.lower[0]]));
+  }
+  if (scale < 0) {
+    std::reverse(out.theta.begin(), out.theta.end());
+    std::reverse(out.density.begin(), out.density.end());
+  }
+  return out;
+}
+
+// Marginal of theta_k = theta*_k + r.z: integrate the interpolated density along the lines r.z = const in the box.
+ThetaDensity two_dimensional_marginal(const ThetaIntegration& in, int k) {
+  const ZGrid& g = in.grid;
+  const GridInterpolant interpolant(g);
+  const double r0 = in.b(k, 0), r1 = in.b(k, 1);
+  const double norm = std::hypot(r0, r1);
+  const double u0 = r0 / norm, u1 = r1 / norm, w0 = -u1, w1 = u0;
+  const double lo0 = g.lower[0] * g.dz, hi0 = g.upper[0] * g.dz, lo1 = g.lower[1] * g.dz, hi1 = g.upper[1] * g.dz;
+  double a_min = INFINITY, a_max = -INFINITY;
+  for (double c0 : {lo0, hi0})
+    for (double c1 : {lo1, hi1}) {
+      a_min = std::min(a_min, c0 * u0 + c1 * u1);
+      a_max = std::max(a_max, c0 * u0 + c1 * u1);
+    }
+  const double reference = g.log_density[static_cast<std::size_t>(-g.lower[0]) * (g.upper[1] - g.lower[1] + 1) - g.lower[1]];
+  const double t_extent = std::hypot(hi0 - lo0, hi1 - lo1);
+
+  ThetaDensity out;
+  const int line_points = 401;
+  for (int s = 0; s < kThetaGridPoints; ++s) {
+    const double a = a_min + (a_max - a_min) * s / (kThetaGridPoints - 1);
+    double sum = 0;
+    const double h = 2 * t_extent / (line_points - 1);
+    for (int q = 0; q < line_points; ++q) {
+      const double t = -t_extent + q * h;
+      const double z0 = a * u0 + t * w0, z1 = a * u1 + t * w1;
+      if (!interpolant.inside(z0, z1)) continue;
+      sum += std::exp(interpolant(z0, z1) - reference) * h;
+    }
+    out.theta.push_back(in.mode[k] + norm * a);
+    out.density.push_back(sum);
+  }
+  return out;
+}
+
+// An asymmetric Gaussian for theta_k, combining the axis-wise scales on each side of the mode.
+ThetaDensity asymmetric_gaussian_marginal(const ThetaIntegration& in, int k) {
+  const int d = static_cast<int>(in.mode.size());
+  double left = 0, right = 0;
+  for (int j = 0; j < d; ++j) {
+    const double bkj = in.b(k, j);
+    // Moving theta_k up moves z_j in the direction of the sign of B(k, j).
+    const double up = bkj >= 0 ? in.sd_positive[j] : in.sd_negative[j];
+    const double down = bkj >= 0 ? in.sd_negative[j] : in.sd_positive[j];
+    right += bkj * bkj * up * up;
+    left += bkj * bkj * down * down;
+  }
+  left = std::sqrt(left);
+  right = std::sqrt(right);
+  ThetaDensity out;
+  const double lo = in.mode[k] - 8 * left, hi = in.mode[k] + 8 * right;
+  for (int s = 0; s < kThetaGridPoints; ++s) {
+    const double t = lo + (hi - lo) * s / (kThetaGridPoints - 1);
+    const double sd = t < in.mode[k] ? left : right;
+    const double z = (t - in.mode[k]) / sd;
+    out.theta.push_back(t);
+    out.density.push_back(std::exp(-0.5 * z * z));
+  }
+  return out;
+}
+
+double user_derivative(UserScale scale, double theta) {
+  if (scale == UserScale::kPrecision) return std::exp(theta);
+  const double e = std::exp(-theta);
+  return 2 * e / ((1 + e) * (1 + e));
+}
+
+HyperparameterMarginal summarise_theta_density(const ThetaDensity& td, const Hyperparameter& h) {
+  const std::size_t n = td.theta.size();
+  std::vector<double> cdf(n, 0.0);
+  for (std::size_t i = 1; i < n; ++i) {
+    cdf[i] = cdf[i - 1] + 0.5 * (td.density[i] + td.density[i - 1]) * (td.theta[i] - td.theta[i - 1]);
+  }
+  const double total = cdf.back();
+  std::vector<double> f(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    f[i] = td.density[i] / total;
+    cdf[i] /= total;
+  }
+
+  auto quantile = [&](double p) {
+    const auto it = std::lower_bound(cdf.begin(), cdf.end(), p);
+    const std::size_t i = std::clamp<std::size_t>(it - cdf.begin(), 1, n - 1);
+    const double span = cdf[i] - cdf[i - 1];
+    const double t = span > 0 ? (p - cdf[i - 1]) / span : 0.5;
+    return td.theta[i - 1] + t * (td.theta[i] - td.theta[i - 1]);
+  };
+  auto expectation = [&](const std::function<double(double)>& g) {
+    double s = 0;
+    for (std::size_t i = 1; i < n; ++i) {
+      s += 0.5 * (g(td.theta[i]) * f[i] + g(td.theta[i - 1]) * f[i - 1]) * (td.theta[i] - td.theta[i - 1]);
+    }
+    return s;
+  };
+
+  HyperparameterMarginal out;
+  auto fill = [&](MarginalSummary* s, const std::function<double(double)>& g) {
+    s->mean = expectation(g);
+    s->sd = std::sqrt(std::max(expectation([&](double t) { return g(t) * g(t); }) - s->mean * s->mean, 0.0));
+    s->q025 = g(quantile(0.025));
+    s->q50 = g(quantile(0.5));
+    s->q975 = g(quantile(0.975));
+  };
+  fill(&out.internal, [](double t) { return t; });
+  fill(&out.user, [&](double t) { return to_user_scale(h.scale, t); });
+
+  // Modes: of the density of theta, and of the density of the user-scale value (with the Jacobian).
+  std::size_t best_internal = 0, best_user = 0;
+  std::vector<double> user_density(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    user_density[i] = f[i] / user_derivative(h.scale, td.theta[i]);
+    if (f[i] > f[best_internal]) best_internal = i;
+    if (user_density[i] > user_density[best_user]) best_user = i;
+  }
+  out.internal.mode = td.theta[best_internal];
+  out.user.mode = to_user_scale(h.scale, td.theta[best_user]);
+
+  // The user-scale density on a thinner set of points, enough to plot.
+  const std::size_t stride = std::max<std::size_t>(1, n / 100);
+  for (std::size_t i = 0; i < n; i += stride) {
+    if (f[i] < 1e-12 * f[best_internal]) continue;
+    out.user_density.x.push_back(to_user_scale(h.scale, td.theta[i]));
+    out.user_density.density.push_back(user_density[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<HyperparameterMarginal> summarise_hyperparameters(const Model& model, const ThetaIntegration& in) {
+  const int d = static_cast<int>(in.mode.size());
+  std::vector<HyperparameterMarginal> out;
+  for (int k = 0; k < d; ++k) {
+    ThetaDensity td;
+    if (in.strategy == "grid" && d == 1) td = one_dimensional_marginal(in);
+    else if (in.strategy == "grid" && d == 2) td = two_dimensional_marginal(in, k);
+    else td = asymmetric_gaussian_marginal(in, k);
+    out.push_back(summarise_theta_density(td, model.hyperparameters[model.free_index[k]]));
+  }
+  return out;
+}
+
+}  // namespace pyinla

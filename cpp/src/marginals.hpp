@@ -1,0 +1,37 @@
+// Posterior marginals: of each latent variable, a mixture over the integration points; of each hyperparameter, a
+// density from the log density of theta on the integration grid.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "integration.hpp"
+#include "model.hpp"
+
+namespace pyinla {
+
+struct MarginalSummary {
+  double mean = 0, sd = 0, q025 = 0, q50 = 0, q975 = 0, mode = 0;
+  double kld = 0;  // symmetric Kullback-Leibler divergence of the Gaussian from the corrected marginal at theta*
+};
+
+struct Density {
+  std::vector<double> x, density;
+};
+
+struct LatentMarginals {
+  std::vector<MarginalSummary> summary;  // one per latent variable, in the order of x
+  std::vector<Density> fixed_density;    // one per fixed effect
+};
+
+LatentMarginals summarise_latent(const Model& model, const ThetaIntegration& integration);
+
+struct HyperparameterMarginal {
+  MarginalSummary user, internal;
+  Density user_density;
+};
+
+// One entry per free hyperparameter.
+std::vector<HyperparameterMarginal> summarise_hyperparameters(const Model& model, const ThetaIntegration& integration);
+
+}  // namespace pyinla

@@ -1,0 +1,291 @@
+#include "model.hpp"
+
+#include <cmath>
+
+#include "errors.hpp"
+#include "ini_reader.hpp"
+
+namespace pyinla {
+
+namespace {
+
+std::string folder_of(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash + 1);
+}
+
+std::string resolve(const std::string& folder, const std::string& relative) {
+  return (!relative.empty() && relative[0] == '/') ? relative : folder + relative;
+}
+
+// Optional per-observation vector: the file named by `key`, or `fallback` repeated.
+std::vector<double> read_optional_vector(const IniSection& section, const std::string& key, const std::string& folder,
+                                         int n, double fallback) {
+  if (!section.has(key)) return std::vector<double>(n, fallback);
+  return read_vector(resolve(folder, section.get_string(key)), n, false);
+}
+
+void check_responses(const Model& m, const std::string& response_file) {
+  for (int i = 0; i < m.n_obs; ++i) {
+    const double y = m.data.y[i];
+    if (std::isnan(y)) continue;
+    const std::string where = response_file + ": observation " + std::to_string(i + 1) + ": ";
+    if (m.family_name == "poisson") {
+      if (y < 0 || y != std::floor(y)) throw DataFileError(where + "a poisson response must be a count >= 0");
+      if (!(m.data.E[i] > 0)) throw DataFileError(where + "E must be positive");
+    }
+    if (m.family_name == "binomial") {
+      const double n = m.data.Ntrials[i];
+      if (!(n > 0) || n != std::floor(n)) throw DataFileError(where + "Ntrials must be a positive integer");
+      if (y < 0 || y > n || y != std::floor(y)) {
+        throw DataFileError(where + "a binomial response must be an integer in 0..Ntrials");
+      }
+    }
+    if (m.family_name == "gaussian" && !(m.data.scale[i] > 0)) {
+      throw DataFileError(where + "scale must be positive");
+    }
+  }
+}
+
+void read_data_and_family(const IniFile& ini, const std::string& folder, Model* m) {
+  const IniSection& data = ini.section("data");
+  m->n_obs = static_cast<int>(data.get_int("n"));
+  if (m->n_obs <= 0) data.fail("n", "the number of observations must be positive");
+  const std::string response_file = resolve(folder, data.get_string("response"));
+  m->data.y = read_vector(response_file, m->n_obs, true);
+  m->data.E = read_optional_vector(data, "E", folder, m->n_obs, 1.0);
+  m->data.Ntrials = read_optional_vector(data, "Ntrials", folder, m->n_obs, 1.0);
+  m->data.scale = read_optional_vector(data, "scale", folder, m->n_obs, 1.0);
+  m->offset = read_optional_vector(data, "offset", folder, m->n_obs, 0.0);
+  data.reject_unread_keys();
+
+  const IniSection& family = ini.section("family");
+  m->family_name = family.get_string("name");
+  m->likelihood = make_likelihood(m->family_name);
+  if (!m->likelihood) family.fail("name", "unknown family '" + m->family_name + "' (known: gaussian, poisson, binomial)");
+  if (m->family_name == "gaussian") {
+    Hyperparameter h = read_hyperparameter(family, "prec", "loggamma", {1.0, 5e-5}, 4.0);
+    h.user_name = "Precision for the Gaussian observations";
+    h.internal_name = "Log precision for the Gaussian observations";
+    m->hyperparameters.push_back(h);
+  }
+  family.reject_unread_keys();
+  check_responses(*m, response_file);
+}
+
+void read_fixed_effects(const IniFile& ini, const std::string& folder, Model* m) {
+  for (int k = 0; ini.has("fixed." + std::to_string(k)); ++k) {
+    const IniSection& s = ini.section("fixed." + std::to_string(k));
+    FixedEffect f;
+    f.name = s.get_string("name");
+    const std::string values = s.get_string("values", "ones");
+    if (values != "ones") f.values = read_vector(resolve(folder, values), m->n_obs, false);
+    f.mean = s.get_double("mean", 0.0);
+    f.precision = s.get_double("prec", 0.001);
+    if (!(f.precision >= 0)) s.fail("prec", "the prior precision must be >= 0");
+    s.reject_unread_keys();
+    m->fixed.push_back(f);
+  }
+}
+
+// Sum-to-zero rows for the nodes of each component (one row for all nodes when `component` is empty).
+Eigen::MatrixXd sum_to_zero(int n, const std::vector<int>& component) {
+  int count = 1;
+  for (int c : component) count = std::max(count, c + 1);
+  Eigen::MatrixXd c = Eigen::MatrixXd::Zero(count, n);
+  for (int i = 0; i < n; ++i) c(component.empty() ? 0 : component[i], i) = 1.0;
+  return c;
+}
+
+// Basis of the null space of the structure matrix, used by scale_model.
+Eigen::MatrixXd null_space(const LatentTerm& t, const std::vector<int>& component, bool cyclic, int season_length) {
+  if (t.model == "besag") return sum_to_zero(t.n, component);
+  if (t.model == "rw1" || (t.model == "rw2" && cyclic)) return sum_to_zero(t.n, {});
+  if (t.model == "rw2") {
+    Eigen::MatrixXd c(2, t.n);
+    for (int i = 0; i < t.n; ++i) {
+      c(0, i) = 1.0;
+      c(1, i) = i - (t.n - 1) / 2.0;
+    }
+    return c;
+  }
+  if (t.model == "seasonal") {
+    // Period-m patterns that sum to zero over a period lie in the null space of S'S.
+    Eigen::MatrixXd c = Eigen::MatrixXd::Zero(season_length - 1, t.n);
+    for (int k = 1; k < season_length; ++k)
+      for (int i = 0; i < t.n; ++i) c(k - 1, i) = (i % season_length == k) ? 1.0 : (i % season_length == 0 ? -1.0 : 0.0);
+    return c;
+  }
+  return Eigen::MatrixXd(0, t.n);
+}
+
+LatentTerm read_random_term(const IniSection& s, const std::string& folder, int n_obs) {
+  LatentTerm t;
+  t.name = s.get_string("name");
+  t.model = s.get_string("model");
+  t.n = static_cast<int>(s.get_int("n"));
+  if (t.n <= 0) s.fail("n", "the number of levels must be positive");
+  t.index = read_index(resolve(folder, s.get_string("index")), n_obs, t.n);
+  if (s.has("labels")) {
+    t.labels = read_labels(resolve(folder, s.get_string("labels")), t.n);
+  } else {
+    for (int i = 0; i < t.n; ++i) t.labels.push_back(std::to_string(i + 1));
+  }
+
+  const bool intrinsic = t.model == "rw1" || t.model == "rw2" || t.model == "besag" || t.model == "seasonal";
+  const bool constr = s.get_bool("constr", intrinsic);
+  const bool cyclic = s.get_bool("cyclic", false);
+  const bool scale_model = s.get_bool("scale_model", false);
+  int season_length = 0;
+  std::vector<int> component;
+  SparseMatrix structure;
+
+  if (t.model == "iid") {
+    structure.resize(t.n, t.n);
+    structure.setIdentity();
+  } else if (t.model == "rw1" || t.model == "rw2") {
+    const int order = t.model == "rw1" ? 1 : 2;
+    if (t.n < order + 2) s.fail("n", t.model + " needs at least " + std::to_string(order + 2) + " levels");
+    structure = random_walk_structure(t.n, order, cyclic);
+  } else if (t.model == "seasonal") {
+    season_length = static_cast<int>(s.get_int("season_length"));
+    if (season_length < 2 || season_length > t.n) s.fail("season_length", "must be in 2..n");
+    structure = seasonal_structure(t.n, season_length);
+  } else if (t.model == "besag") {
+    const std::string graph_file = resolve(folder, s.get_string("graph"));
+    const Graph graph = read_graph(graph_file);
+    if (graph.n != t.n) {
+      s.fail("graph", "the graph has " + std::to_string(graph.n) + " nodes but n = " + std::to_string(t.n));
+    }
+    component = connected_components(graph);
+    structure = besag_structure(graph);
+  } else if (t.model == "generic0") {
+    structure = read_symmetric_triplets(resolve(folder, s.get_string("cmatrix")), t.n);
+  } else if (t.model == "ar1") {
+    t.parts = ar1_parts(t.n);
+  } else {
+    s.fail("model", "unknown latent model '" + t.model + "' (known: iid, rw1, rw2, ar1, besag, generic0, seasonal)");
+  }
+  if ((t.model != "rw1" && t.model != "rw2") && s.has("cyclic")) s.fail("cyclic", "only rw1 and rw2 can be cyclic");
+
+  if (constr) t.constraints = sum_to_zero(t.n, t.model == "besag" ? component : std::vector<int>{});
+  else t.constraints = Eigen::MatrixXd(0, t.n);
+
+  if (t.model != "ar1") {
+    const Eigen::MatrixXd null = null_space(t, component, cyclic, season_length);
+    if (scale_model) structure *= structure_scale(structure, null.rows() > 0 ? null : t.constraints);
+    if (null.rows() > 0) t.log_pseudo_determinant = log_pseudo_determinant(structure, null);
+    t.parts = {structure};
+  } else if (scale_model) {
+    s.fail("scale_model", "ar1 is already scaled to marginal precision tau");
+  }
+  t.diagonal = s.get_double("diagonal", constr ? 1e-4 : 0.0);
+  if (!(t.diagonal >= 0)) s.fail("diagonal", "must be >= 0");
+
+  Hyperparameter prec = read_hyperparameter(s, "prec", "loggamma", {1.0, 5e-5}, 4.0);
+  prec.user_name = "Precision for " + t.name;
+  prec.internal_name = "Log precision for " + t.name;
+  t.hyperparameters.push_back(prec);
+  if (t.model == "ar1") {
+    Hyperparameter rho = read_hyperparameter(s, "rho", "normal", {0.0, 0.15}, 2.0);
+    rho.user_name = "Rho for " + t.name;
+    rho.internal_name = "Rho_intern for " + t.name;
+    rho.scale = UserScale::kCorrelation;
+    t.hyperparameters.push_back(rho);
+  }
+  s.reject_unread_keys();
+  return t;
+}
+
+InlaSettings read_inla_settings(const IniFile& ini) {
+  InlaSettings settings;
+  if (!ini.has("inla")) return settings;
+  const IniSection& s = ini.section("inla");
+  settings.strategy = s.get_string("strategy", settings.strategy);
+  if (settings.strategy != "gaussian" && settings.strategy != "simplified.laplace") {
+    s.fail("strategy", "must be gaussian or simplified.laplace");
+  }
+  settings.int_strategy = s.get_string("int_strategy", settings.int_strategy);
+  if (settings.int_strategy != "auto" && settings.int_strategy != "grid" && settings.int_strategy != "ccd" &&
+      settings.int_strategy != "eb") {
+    s.fail("int_strategy", "must be auto, grid, ccd or eb");
+  }
+  settings.dz = s.get_double("dz", settings.dz);
+  if (!(settings.dz > 0)) s.fail("dz", "must be positive");
+  settings.diff_logdens = s.get_double("diff_logdens", settings.diff_logdens);
+  if (!(settings.diff_logdens > 0)) s.fail("diff_logdens", "must be positive");
+  s.reject_unread_keys();
+  return settings;
+}
+
+RunSettings read_run_settings(const IniFile& ini) {
+  RunSettings settings;
+  if (!ini.has("run")) return settings;
+  const IniSection& s = ini.section("run");
+  settings.num_threads = s.get_string("num_threads", settings.num_threads);
+  settings.verbose = s.get_bool("verbose", false);
+  settings.results_dir = s.get_string("results", settings.results_dir);
+  settings.log_file = s.get_string("log", settings.log_file);
+  s.reject_unread_keys();
+  return settings;
+}
+
+void lay_out_latent_field(Model* m) {
+  int position = 0;
+  for (auto& t : m->random) {
+    t.offset = position;
+    position += t.n;
+    m->random_hyper_first.push_back(static_cast<int>(m->hyperparameters.size()));
+    for (const auto& h : t.hyperparameters) m->hyperparameters.push_back(h);
+  }
+  for (auto& f : m->fixed) {
+    f.offset = position;
+    ++position;
+  }
+  m->latent_size = position;
+  for (int k = 0; k < static_cast<int>(m->hyperparameters.size()); ++k)
+    if (!m->hyperparameters[k].fixed) m->free_index.push_back(k);
+}
+
+}  // namespace
+
+std::vector<double> Model::full_hyperparameters(const std::vector<double>& theta) const {
+  std::vector<double> all(hyperparameters.size());
+  for (std::size_t k = 0; k < all.size(); ++k) all[k] = hyperparameters[k].initial;
+  for (std::size_t k = 0; k < free_index.size(); ++k) all[free_index[k]] = theta[k];
+  return all;
+}
+
+Model read_model(const std::string& model_file) {
+  const IniFile ini = IniFile::read(model_file);
+  ini.reject_unknown_sections({"run", "data", "family", "inla"}, {"fixed.", "random."});
+  const std::string folder = folder_of(model_file);
+
+  Model m;
+  m.model_file = model_file;
+  m.run = read_run_settings(ini);
+  m.inla = read_inla_settings(ini);
+  read_data_and_family(ini, folder, &m);
+  read_fixed_effects(ini, folder, &m);
+  for (int k = 0; ini.has("random." + std::to_string(k)); ++k) {
+    m.random.push_back(read_random_term(ini.section("random." + std::to_string(k)), folder, m.n_obs));
+  }
+  for (const auto& s : ini.sections()) {
+    const std::string& name = s.name();
+    for (const std::string prefix : {"fixed.", "random."}) {
+      if (name.rfind(prefix, 0) != 0) continue;
+      const std::string number = name.substr(prefix.size());
+      const bool numbered = !number.empty() && number.size() < 7 &&
+                            number.find_first_not_of("0123456789") == std::string::npos;
+      const int count = prefix == "fixed." ? static_cast<int>(m.fixed.size()) : static_cast<int>(m.random.size());
+      if (!numbered || std::stoi(number) >= count) {
+        throw ModelFileError(model_file + ": section [" + name + "] is not numbered 0, 1, ... without gaps");
+      }
+    }
+  }
+  if (m.fixed.empty() && m.random.empty()) throw ModelFileError(model_file + ": the model has no latent terms");
+  lay_out_latent_field(&m);
+  return m;
+}
+
+}  // namespace pyinla

@@ -1,0 +1,95 @@
+#include "priors.hpp"
+
+#include <cmath>
+
+#include "ini_reader.hpp"
+
+namespace pyinla {
+
+namespace {
+const double kLogTwoPi = std::log(2.0 * M_PI);
+}
+
+double Prior::log_density(double theta) const {
+  switch (kind) {
+    case PriorKind::kLogGamma: {
+      // Gamma(shape a, rate b) on tau = exp(theta), with the Jacobian of the log transform.
+      const double a = param[0], b = param[1];
+      return a * std::log(b) - std::lgamma(a) + a * theta - b * std::exp(theta);
+    }
+    case PriorKind::kPcPrec: {
+      // Simpson et al. (2017): exponential prior on sigma = tau^(-1/2) with P(sigma > u) = alpha.
+      const double lambda = -std::log(param[1]) / param[0];
+      return std::log(lambda / 2.0) - lambda * std::exp(-theta / 2.0) - theta / 2.0;
+    }
+    case PriorKind::kNormal: {
+      const double mean = param[0], precision = param[1];
+      const double d = theta - mean;
+      return 0.5 * (std::log(precision) - kLogTwoPi) - 0.5 * precision * d * d;
+    }
+    case PriorKind::kFlat:
+      return 0.0;
+  }
+  return 0.0;
+}
+
+Prior Prior::parse(const std::string& name, const std::vector<double>& param, const IniSection& section,
+                   const std::string& key) {
+  Prior prior;
+  prior.param = param;
+  auto need = [&](std::size_t count) {
+    if (param.size() != count) {
+      section.fail(key, "prior '" + name + "' takes " + std::to_string(count) + " parameters, got " +
+                            std::to_string(param.size()));
+    }
+  };
+
+  if (name == "loggamma") {
+    need(2);
+    if (!(param[0] > 0) || !(param[1] > 0)) section.fail(key, "loggamma needs a positive shape and rate");
+    prior.kind = PriorKind::kLogGamma;
+  } else if (name == "pc.prec") {
+    need(2);
+    if (!(param[0] > 0) || !(param[1] > 0 && param[1] < 1)) {
+      section.fail(key, "pc.prec needs u > 0 and 0 < alpha < 1");
+    }
+    prior.kind = PriorKind::kPcPrec;
+  } else if (name == "normal" || name == "gaussian") {
+    need(2);
+    if (!(param[1] > 0)) section.fail(key, "normal needs a positive precision");
+    prior.kind = PriorKind::kNormal;
+  } else if (name == "flat") {
+    prior.kind = PriorKind::kFlat;
+    prior.param.clear();
+  } else {
+    section.fail(key, "unknown prior '" + name + "' (known: loggamma, pc.prec, normal, gaussian, flat)");
+  }
+  return prior;
+}
+
+double to_user_scale(UserScale scale, double theta) {
+  switch (scale) {
+    case UserScale::kPrecision:
+      return std::exp(theta);
+    case UserScale::kCorrelation:
+      return 2.0 / (1.0 + std::exp(-theta)) - 1.0;
+  }
+  return theta;
+}
+
+Hyperparameter read_hyperparameter(const IniSection& section, const std::string& short_name,
+                                   const std::string& default_prior, const std::vector<double>& default_param,
+                                   double default_initial) {
+  const std::string base = "hyper." + short_name + ".";
+  const std::string prior_name = section.get_string(base + "prior", default_prior);
+  const std::vector<double> param = section.has(base + "param") ? section.get_doubles(base + "param")
+                                                                 : (prior_name == default_prior ? default_param
+                                                                                                : std::vector<double>{});
+  Hyperparameter h;
+  h.prior = Prior::parse(prior_name, param, section, section.has(base + "param") ? base + "param" : base + "prior");
+  h.initial = section.get_double(base + "initial", default_initial);
+  h.fixed = section.get_bool(base + "fixed", false);
+  return h;
+}
+
+}  // namespace pyinla

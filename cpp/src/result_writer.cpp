@@ -1,0 +1,129 @@
+#include "result_writer.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "errors.hpp"
+
+namespace pyinla {
+
+namespace {
+
+// Full precision, so a number read back equals the one computed.
+std::string number(double v) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.17g", v);
+  return buffer;
+}
+
+// CSV field: quoted when it holds a comma, a quote or a line break.
+std::string field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char ch : text) {
+    if (ch == '"') quoted += '"';
+    quoted += ch;
+  }
+  return quoted + "\"";
+}
+
+class CsvFile {
+ public:
+  CsvFile(const std::string& path, const std::string& header) : path_(path), out_(path, std::ios::trunc) {
+    if (!out_) throw OutputError(path + ": cannot write the result file");
+    out_ << header << '\n';
+  }
+  ~CsvFile() noexcept(false) {
+    out_.flush();
+    if (!out_ && std::uncaught_exceptions() == 0) throw OutputError(path_ + ": writing the result file failed");
+  }
+  std::ofstream& out() { return out_; }
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+};
+
+std::string summary_row(const MarginalSummary& s, bool with_kld) {
+  std::string row = number(s.mean) + "," + number(s.sd) + "," + number(s.q025) + "," + number(s.q50) + "," +
+                    number(s.q975) + "," + number(s.mode);
+  if (with_kld) row += "," + number(s.kld);
+  return row;
+}
+
+const char* kSummaryColumns = "mean,sd,0.025quant,0.5quant,0.975quant,mode";
+
+void write_fixed(const std::string& folder, const RunResults& r) {
+  CsvFile summary(folder + "/summary_fixed.csv", std::string("name,") + kSummaryColumns + ",kld");
+  CsvFile marginals(folder + "/marginals_fixed.csv", "name,x,density");
+  for (std::size_t k = 0; k < r.model->fixed.size(); ++k) {
+    const FixedEffect& f = r.model->fixed[k];
+    summary.out() << field(f.name) << "," << summary_row(r.latent->summary[f.offset], true) << '\n';
+    const Density& d = r.latent->fixed_density[k];
+    for (std::size_t i = 0; i < d.x.size(); ++i)
+      marginals.out() << field(f.name) << "," << number(d.x[i]) << "," << number(d.density[i]) << '\n';
+  }
+}
+
+void write_random(const std::string& folder, const RunResults& r) {
+  for (std::size_t k = 0; k < r.model->random.size(); ++k) {
+    const LatentTerm& t = r.model->random[k];
+    CsvFile summary(folder + "/summary_random." + std::to_string(k) + ".csv",
+                    std::string("ID,") + kSummaryColumns + ",kld");
+    for (int i = 0; i < t.n; ++i)
+      summary.out() << field(t.labels[i]) << "," << summary_row(r.latent->summary[t.offset + i], true) << '\n';
+  }
+}
+
+void write_hyperparameters(const std::string& folder, const RunResults& r) {
+  const Model& m = *r.model;
+  CsvFile user(folder + "/summary_hyperpar.csv", std::string("name,") + kSummaryColumns);
+  CsvFile internal(folder + "/internal_summary_hyperpar.csv", std::string("name,") + kSummaryColumns);
+  CsvFile marginals(folder + "/marginals_hyperpar.csv", "name,x,density");
+  for (std::size_t k = 0; k < m.free_index.size(); ++k) {
+    const Hyperparameter& h = m.hyperparameters[m.free_index[k]];
+    const HyperparameterMarginal& hm = (*r.hyper)[k];
+    user.out() << field(h.user_name) << "," << summary_row(hm.user, false) << '\n';
+    internal.out() << field(h.internal_name) << "," << summary_row(hm.internal, false) << '\n';
+    for (std::size_t i = 0; i < hm.user_density.x.size(); ++i)
+      marginals.out() << field(h.user_name) << "," << number(hm.user_density.x[i]) << ","
+                      << number(hm.user_density.density[i]) << '\n';
+  }
+}
+
+void write_integration(const std::string& folder, const RunResults& r) {
+  const Model& m = *r.model;
+  std::string header;
+  for (std::size_t k = 0; k < m.free_index.size(); ++k) header += "theta" + std::to_string(k + 1) + ",";
+  CsvFile points(folder + "/theta_points.csv", header + "log_density,weight");
+  for (const auto& p : r.integration->points) {
+    for (double t : p.theta) points.out() << number(t) << ",";
+    points.out() << number(p.log_density) << "," << number(p.weight) << '\n';
+  }
+  CsvFile mlik(folder + "/mlik.csv", "name,value");
+  mlik.out() << "log marginal-likelihood (integration)," << number(r.integration->log_mlik_integration) << '\n';
+  mlik.out() << "log marginal-likelihood (Gaussian)," << number(r.integration->log_mlik_gaussian) << '\n';
+}
+
+void write_timing(const std::string& folder, const RunResults& r) {
+  CsvFile timing(folder + "/timing.csv", "stage,seconds");
+  for (const auto& [stage, seconds] : r.timing) timing.out() << stage << "," << number(seconds) << '\n';
+}
+
+}  // namespace
+
+void write_results(const std::string& folder, const RunResults& results) {
+  struct stat info;
+  if (stat(folder.c_str(), &info) != 0 && mkdir(folder.c_str(), 0777) != 0) {
+    throw OutputError(folder + ": cannot create the results folder");
+  }
+  write_fixed(folder, results);
+  write_random(folder, results);
+  write_hyperparameters(folder, results);
+  write_integration(folder, results);
+  write_timing(folder, results);
+}
+
+}  // namespace pyinla

@@ -1,0 +1,31 @@
+// Thread specification A:B[:C] and the two levels of parallelism built from it.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace pyinla {
+
+struct ThreadSpec {
+  int outer = 16;  // A: hyperparameter evaluations side by side
+  int inner = 1;   // B: linear algebra and observation loops inside one evaluation
+  int deepest = 0; // C: passed on; 0 when not given
+};
+
+// Parses "A:B[:C]" with spaces, tabs, commas or colons as separators; "" and ":" give 16:1, ":B" gives
+// all CPUs by B, "A:" gives A:1. Throws UsageError for anything else.
+ThreadSpec parse_thread_spec(const std::string& text);
+
+std::string to_string(const ThreadSpec& spec);
+
+// Runs body(i) for i in [0, count) in the outer arena; results must be written per index so the outcome does
+// not depend on the thread count.
+void run_outer(int count, const std::function<void(int)>& body);
+
+// Runs body(begin, end) over fixed chunks of [0, count) in the inner arena of the calling evaluation.
+void run_inner(int count, const std::function<void(int, int)>& body);
+
+// Sets up the arenas for the whole run; call once before run_outer().
+void configure_threads(const ThreadSpec& spec);
+
+}  // namespace pyinla
