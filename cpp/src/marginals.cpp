@@ -48,26 +48,51 @@ double owens_t(double h, double a) {
   return sign * sum * width / 2 / (2 * M_PI);
 }
 
-// A skew-normal density with a given mean, standard deviation and skewness (a normal one when the skewness is 0).
+// A skew-normal density (Azzalini, 1985): 2/omega phi(z) Phi(alpha z), z = (x - xi)/omega.
 struct SkewNormal {
   double xi = 0, omega = 1, alpha = 0;
 
-  static SkewNormal from_moments(double mean, double sd, double skewness) {
+  // The skew-normal with the given mode, standard deviation and skewness (normal when the skewness is 0).
+  // Simplified Laplace gives log pi(z) = -z^2/2 + gamma1 z + gamma3 z^3/6 around the Gaussian mean: its mode is at
+  // gamma1 and its skewness gamma3, so the mean moves by about gamma3/2 standard deviations from the mode.
+  static SkewNormal from_mode(double mode, double sd, double skewness) {
     SkewNormal sn;
     skewness = std::clamp(skewness, -kMaxSkewness, kMaxSkewness);
     if (std::abs(skewness) < 1e-12) {
-      sn.xi = mean;
+      sn.xi = mode;
       sn.omega = sd;
       return sn;
     }
-    // Invert skewness = (4 - pi)/2 * m^3 / (1 - m^2)^(3/2) with m = delta sqrt(2/pi).
+    // Invert skewness = (4 - pi)/2 * m^3 / (1 - m^2)^(3/2) with m = delta sqrt(2/pi), the mean of the standard form.
     const double r = std::cbrt(2 * std::abs(skewness) / (4 - M_PI));
     const double m = std::copysign(r / std::sqrt(1 + r * r), skewness);
     const double delta = m / kSqrtTwoOverPi;
     sn.alpha = delta / std::sqrt(1 - delta * delta);
     sn.omega = sd / std::sqrt(1 - m * m);
-    sn.xi = mean - sn.omega * m;
+    sn.xi = mode - sn.omega * standard_mode(sn.alpha);
     return sn;
+  }
+
+  // Mode of 2 phi(z) Phi(alpha z): Newton's method on -z + alpha phi(alpha z) / Phi(alpha z) = 0.
+  static double standard_mode(double alpha) {
+    double z = 0;
+    for (int it = 0; it < 50; ++it) {
+      const double t = alpha * z;
+      const double ratio = normal_pdf(t) / normal_cdf(t);
+      const double g = -z + alpha * ratio;
+      const double dg = -1 - alpha * alpha * ratio * (t + ratio);
+      const double step = g / dg;
+      z -= step;
+      if (std::abs(step) < 1e-14) break;
+    }
+    return z;
+  }
+
+  double mean() const { return xi + omega * alpha / std::sqrt(1 + alpha * alpha) * kSqrtTwoOverPi; }
+
+  double sd() const {
+    const double m = alpha / std::sqrt(1 + alpha * alpha) * kSqrtTwoOverPi;
+    return omega * std::sqrt(1 - m * m);
   }
 
   double pdf(double x) const {
@@ -84,11 +109,11 @@ struct SkewNormal {
 // A weighted mixture of skew-normal densities: the marginal of one latent variable over the integration points.
 class Mixture {
  public:
-  void add(double weight, double mean, double sd, double skewness) {
+  void add(double weight, const SkewNormal& part) {
     weights_.push_back(weight);
-    parts_.push_back(SkewNormal::from_moments(mean, sd, skewness));
-    means_.push_back(mean);
-    sds_.push_back(sd);
+    parts_.push_back(part);
+    means_.push_back(part.mean());
+    sds_.push_back(part.sd());
   }
 
   double pdf(double x) const {
@@ -170,7 +195,7 @@ class Mixture {
 // Symmetric KL divergence between N(0, 1) and the skew-normal with mean gamma1, sd 1 and skewness gamma3.
 double symmetric_kld(double gamma1, double gamma3) {
   if (gamma1 == 0 && gamma3 == 0) return 0;
-  const SkewNormal sn = SkewNormal::from_moments(gamma1, 1.0, gamma3);
+  const SkewNormal sn = SkewNormal::from_mode(gamma1, 1.0, gamma3);
   const int n = 801;
   const double lo = -12, hi = 12, h = (hi - lo) / (n - 1);
   double kl = 0;
@@ -207,10 +232,11 @@ LatentMarginals summarise_latent(const Model& model, const ThetaIntegration& in)
       const ConditionalLatent& c = in.latent[k];
       const double sd = c.sd[i];
       if (sd == 0) {
-        mix.add(in.points[k].weight, c.mode[i], 1e-12, 0.0);
+        mix.add(in.points[k].weight, SkewNormal::from_mode(c.mode[i], 1e-12, 0.0));
         continue;
       }
-      mix.add(in.points[k].weight, c.mode[i] + (skew ? sd * c.gamma1[i] : 0.0), sd, skew ? c.gamma3[i] : 0.0);
+      mix.add(in.points[k].weight,
+              SkewNormal::from_mode(c.mode[i] + (skew ? sd * c.gamma1[i] : 0.0), sd, skew ? c.gamma3[i] : 0.0));
     }
     return mix;
   };
