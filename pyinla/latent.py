@@ -1,0 +1,333 @@
+"""Validate the random terms of ``model['random']`` and map each observation to a level.
+
+Each term is one block of the latent field. Its levels (nodes) are numbered 0..n-1 in the files
+written for the engine:
+
+- iid, rw1, rw2, ar1, seasonal: the sorted unique values of the id column, or the sorted
+  ``values`` when given, or 1..n when only ``n`` is given. rw1 and rw2 treat consecutive levels
+  as equally spaced. The labels are the level values.
+- besag: the id value r (1..n) is graph node r, as in R-INLA; n is the graph's node count.
+- generic0: the id value r (1..n) is row and column r of Cmatrix, 1-based as in R-INLA; n is
+  the size of Cmatrix.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from typing import List, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from pyinla.columns import require_column
+from pyinla.errors import closest_name_hint, format_choices, show_value
+from pyinla.graphs import cmatrix_triplets, graph_from_matrix, is_scipy_sparse, read_graph_file
+from pyinla.priors import validate_hyper
+from pyinla.spec import RandomTerm
+
+LATENT_MODELS = ("iid", "rw1", "rw2", "ar1", "besag", "generic0", "seasonal")
+
+TERM_KEYS = (
+    "id",
+    "model",
+    "constr",
+    "scale_model",
+    "diagonal",
+    "cyclic",
+    "season_length",
+    "graph",
+    "Cmatrix",
+    "n",
+    "values",
+    "hyper",
+)
+
+MODEL_HYPERPARAMETERS = {model: ("prec",) for model in LATENT_MODELS}
+MODEL_HYPERPARAMETERS["ar1"] = ("prec", "rho")
+
+# Options that only some models take, and the options a model cannot do without.
+OPTION_MODELS = {
+    "cyclic": ("rw1", "rw2"),
+    "season_length": ("seasonal",),
+    "graph": ("besag",),
+    "Cmatrix": ("generic0",),
+    "values": ("iid", "rw1", "rw2", "ar1", "seasonal"),
+}
+REQUIRED_OPTIONS = {"seasonal": "season_length", "besag": "graph", "generic0": "Cmatrix"}
+
+# Models whose levels are ordered in time, so the ids must be numbers.
+ORDERED_MODELS = ("rw1", "rw2", "ar1", "seasonal")
+
+# What a level of a structure-indexed model is, in the singular and the plural.
+NODE_WORDS = {
+    "besag": ("graph node", "graph nodes"),
+    "generic0": ("row of Cmatrix", "rows of Cmatrix"),
+}
+
+# Minimum number of levels for which the model's structure matrix is defined.
+MIN_LEVELS = {"rw1": 2, "rw2": 3, "ar1": 2}
+
+
+def validate_random_terms(random, data: pd.DataFrame) -> List[RandomTerm]:
+    """Validate ``model['random']``: a list of term dicts (a single dict is taken as one term)."""
+    if random is None:
+        return []
+    if isinstance(random, Mapping):
+        random = [random]
+    if isinstance(random, (str, bytes)) or not isinstance(random, Sequence):
+        raise TypeError(
+            f"model['random'] must be a list of dicts such as "
+            f"{{'id': 'plate', 'model': 'iid'}}, got {random!r}."
+        )
+
+    terms = []
+    for position, term in enumerate(random):
+        terms.append(_validate_term(term, data, f"model['random'][{position}]"))
+
+    names = [term.name for term in terms]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(
+                f"model['random'] uses the id column {name!r} in more than one term, so their "
+                f"results could not be told apart. Copy the column, e.g. "
+                f"data['{name}2'] = data['{name}'], and use the copy in the second term."
+            )
+    return terms
+
+
+def _validate_term(term, data: pd.DataFrame, where: str) -> RandomTerm:
+    if not isinstance(term, Mapping):
+        raise TypeError(
+            f"{where} must be a dict such as {{'id': 'plate', 'model': 'iid'}}, got {term!r}."
+        )
+    _check_term_keys(term, where)
+
+    name = term["id"]
+    ids = require_column(data, name, f"{where}['id']")
+    model = _validate_model_name(term["model"], where)
+    _check_options_fit_model(term, model, where)
+
+    if model == "besag":
+        graph = _validate_graph(term["graph"], f"{where}['graph']")
+        index, labels = _structure_index(ids, graph.n, term, where, model)
+        random_term = RandomTerm(name, model, graph.n, index, labels, graph=graph)
+    elif model == "generic0":
+        if not (isinstance(term["Cmatrix"], np.ndarray) or is_scipy_sparse(term["Cmatrix"])):
+            raise TypeError(
+                f"{where}['Cmatrix'] must be a numpy array or a scipy sparse matrix, "
+                f"got {type(term['Cmatrix']).__name__}."
+            )
+        n, triplets = cmatrix_triplets(term["Cmatrix"], f"{where}['Cmatrix']")
+        index, labels = _structure_index(ids, n, term, where, model)
+        random_term = RandomTerm(name, model, n, index, labels, cmatrix=triplets)
+    else:
+        index, labels = _value_index(ids, model, term, where)
+        random_term = RandomTerm(name, model, len(labels), index, labels)
+
+    random_term.options = _validate_options(term, model, random_term.n, where)
+    random_term.hyper = validate_hyper(
+        term.get("hyper"), MODEL_HYPERPARAMETERS[model], f"{where}['hyper']"
+    )
+    return random_term
+
+
+def _check_term_keys(term: Mapping, where: str) -> None:
+    for key in term:
+        if key not in TERM_KEYS:
+            raise ValueError(
+                f"{where} has an unknown key {key!r}.{closest_name_hint(key, TERM_KEYS)} "
+                f"The keys of a random term are {format_choices(TERM_KEYS)}."
+            )
+    for key in ("id", "model"):
+        if key not in term:
+            raise ValueError(
+                f"{where} is missing the key {key!r}, e.g. {{'id': 'plate', 'model': 'iid'}}."
+            )
+
+
+def _validate_model_name(model, where: str) -> str:
+    if model not in LATENT_MODELS:
+        raise ValueError(
+            f"{where}['model']={model!r} is not a supported latent model; use one of "
+            f"{format_choices(LATENT_MODELS)}.{closest_name_hint(model, LATENT_MODELS)}"
+        )
+    return model
+
+
+def _check_options_fit_model(term: Mapping, model: str, where: str) -> None:
+    for option, models in OPTION_MODELS.items():
+        if option in term and model not in models:
+            raise ValueError(
+                f"{where}[{option!r}] does not apply to model {model!r}; it is an option of "
+                f"{format_choices(models)}. Remove it."
+            )
+    required = REQUIRED_OPTIONS.get(model)
+    if required is not None and term.get(required) is None:
+        raise ValueError(f"{where} uses model {model!r}, which needs the key {required!r}.")
+
+
+def _validate_graph(graph, where: str):
+    if isinstance(graph, (str, os.PathLike)):
+        return read_graph_file(graph, where)
+    if isinstance(graph, np.ndarray) or is_scipy_sparse(graph):
+        return graph_from_matrix(graph, where)
+    raise TypeError(
+        f"{where} must be the path of a graph file, or an adjacency matrix as a numpy array or "
+        f"scipy sparse matrix, got {type(graph).__name__}."
+    )
+
+
+def _structure_index(ids: pd.Series, n: int, term: Mapping, where: str, model: str):
+    """Map 1-based ids 1..n to the 0-based nodes of a graph or rows of a structure matrix."""
+    node_word, nodes_word = NODE_WORDS[model]
+    if term.get("n") is not None and _validate_level_count(term["n"], f"{where}['n']") != n:
+        raise ValueError(
+            f"{where}: n={term['n']!r} but there are {n} {nodes_word}; remove n or make them agree."
+        )
+    id_where = f"{where}['id']"
+    values = _numeric_ids(ids, id_where)
+    whole = np.floor(values) == values
+    in_range = (values >= 1) & (values <= n)
+    if not np.all(whole & in_range):
+        position = int(np.flatnonzero(~(whole & in_range))[0])
+        hint = (
+            " The ids are 1-based as in R-INLA; add 1 to 0-based ids." if values.min() == 0 else ""
+        )
+        raise ValueError(
+            f"{id_where} (column {ids.name!r}) has the value {show_value(values[position])} at "
+            f"position {position}, but each id must be an integer 1..{n} naming a "
+            f"{node_word}.{hint}"
+        )
+    index = values.astype(np.int64) - 1
+    labels = [str(level) for level in range(1, n + 1)]
+    return index, labels
+
+
+def _value_index(ids: pd.Series, model: str, term: Mapping, where: str):
+    """Return each observation's 0-based level and the level labels for value-indexed models."""
+    id_where = f"{where}['id']"
+    if model in ORDERED_MODELS:
+        _numeric_ids(ids, id_where)
+    elif ids.isna().any():
+        position = int(np.flatnonzero(ids.isna().to_numpy())[0])
+        raise ValueError(
+            f"{id_where} (column {ids.name!r}) has a missing value at position {position}; "
+            "every observation needs a level. Drop those rows or give them a level of their own."
+        )
+
+    levels = _levels(ids, model, term, where)
+    index = pd.Index(levels).get_indexer(ids.to_numpy())
+    if (index < 0).any():
+        position = int(np.flatnonzero(index < 0)[0])
+        source = "values" if term.get("values") is not None else "1..n"
+        raise ValueError(
+            f"{id_where} (column {ids.name!r}) has the value {show_value(ids.iloc[position])} at "
+            f"position {position}, which is not among the levels given by {source}. "
+            "Add it to the levels."
+        )
+
+    if len(levels) < MIN_LEVELS.get(model, 1):
+        raise ValueError(
+            f"{where}: model {model!r} needs at least {MIN_LEVELS[model]} levels, "
+            f"got {len(levels)}."
+        )
+    return index.astype(np.int64), [_format_label(level) for level in levels]
+
+
+def _levels(ids: pd.Series, model: str, term: Mapping, where: str) -> list:
+    """Return the sorted level values: from ``values``, from ``n`` (1..n), or from the ids."""
+    values = term.get("values")
+    n = term.get("n")
+    if values is not None:
+        levels = pd.Series(np.asarray(values).ravel(), name="values")
+        if model in ORDERED_MODELS:
+            _numeric_ids(levels, f"{where}['values']")
+        if levels.isna().any() or levels.duplicated().any():
+            raise ValueError(f"{where}['values'] must be unique and not missing.")
+        if n is not None and _validate_level_count(n, f"{where}['n']") != len(levels):
+            raise ValueError(
+                f"{where}: n={n!r} but values has {len(levels)} entries; "
+                "remove n or make them agree."
+            )
+        return _sorted_levels(levels, f"{where}['values']")
+    if n is not None:
+        return list(range(1, _validate_level_count(n, f"{where}['n']") + 1))
+    return _sorted_levels(ids.drop_duplicates(), f"{where}['id']")
+
+
+def _sorted_levels(levels: pd.Series, where: str) -> list:
+    try:
+        return sorted(levels.tolist())
+    except TypeError:
+        raise TypeError(
+            f"{where} mixes values that cannot be sorted together, e.g. numbers and strings. "
+            "Use one type for all levels."
+        ) from None
+
+
+def _numeric_ids(ids: pd.Series, where: str) -> np.ndarray:
+    if not pd.api.types.is_numeric_dtype(ids) or pd.api.types.is_bool_dtype(ids):
+        raise TypeError(
+            f"{where} (column {ids.name!r}) must be numeric for this model, "
+            f"but has dtype {ids.dtype}."
+        )
+    values = ids.to_numpy(dtype=float, na_value=np.nan)
+    if not np.all(np.isfinite(values)):
+        position = int(np.flatnonzero(~np.isfinite(values))[0])
+        raise ValueError(
+            f"{where} (column {ids.name!r}) has a missing or infinite value at position "
+            f"{position}; every observation needs a level."
+        )
+    return values
+
+
+def _validate_options(term: Mapping, model: str, n: int, where: str) -> dict:
+    """Return the engine options the user set for this term, checked."""
+    options = {}
+    for flag in ("constr", "scale_model", "cyclic"):
+        if term.get(flag) is not None:
+            if not isinstance(term[flag], (bool, np.bool_)):
+                raise TypeError(f"{where}[{flag!r}] must be True or False, got {term[flag]!r}.")
+            options[flag] = bool(term[flag])
+
+    diagonal = term.get("diagonal")
+    if diagonal is not None:
+        if isinstance(diagonal, bool) or not isinstance(diagonal, numbers.Real):
+            raise TypeError(f"{where}['diagonal'] must be a number, got {diagonal!r}.")
+        if not (math.isfinite(diagonal) and diagonal >= 0):
+            raise ValueError(f"{where}['diagonal']={diagonal!r} must be a finite number >= 0.")
+        options["diagonal"] = float(diagonal)
+
+    season_length = term.get("season_length")
+    if season_length is not None:
+        if isinstance(season_length, bool) or not isinstance(season_length, numbers.Integral):
+            raise TypeError(f"{where}['season_length'] must be an integer, got {season_length!r}.")
+        if not 2 <= season_length <= n:
+            raise ValueError(
+                f"{where}['season_length']={season_length!r} must be at least 2 and at most the "
+                f"number of levels ({n})."
+            )
+        options["season_length"] = int(season_length)
+    return options
+
+
+def _validate_level_count(n, where: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{where}: n={n!r} must be a positive integer (the number of levels).")
+    return int(n)
+
+
+def _format_label(level) -> str:
+    """Format a level for the labels file: whole numbers without a decimal point."""
+    if isinstance(level, (numbers.Real, np.number)) and not isinstance(level, (bool, np.bool_)):
+        if float(level).is_integer():
+            return str(int(level))
+        return repr(float(level))
+    label = str(level)
+    if "\n" in label or "\r" in label:
+        raise ValueError(
+            f"The level {label!r} contains a line break; labels must be one line each."
+        )
+    return label

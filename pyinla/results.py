@@ -1,0 +1,235 @@
+"""Read the engine's result files into a Result.
+
+``read_results(run_directory)`` needs only the files on disk: the model file names the result
+folder and the random terms, and ``results/`` contains the CSV files listed in
+docs/engine-format.md. A kept run directory can therefore be read again later.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pandas as pd
+
+from pyinla.errors import ResultError
+from pyinla.model_file import MODEL_FILE, RESULTS_DIR
+from pyinla.summary import SummaryText, format_summary
+
+SUMMARY_COLUMNS = ["mean", "sd", "0.025quant", "0.5quant", "0.975quant", "mode", "kld"]
+# Hyperparameter summaries have no Kullback-Leibler divergence column.
+HYPERPAR_COLUMNS = SUMMARY_COLUMNS[:-1]
+MARGINAL_COLUMNS = ["name", "x", "density"]
+
+CALL_RECORD_FILE = "call.json"
+
+
+def result_file_names(n_random_terms: int) -> List[str]:
+    """Return the names of the files the engine writes into results/ for a model."""
+    names = [
+        "summary_fixed.csv",
+        "summary_hyperpar.csv",
+        "internal_summary_hyperpar.csv",
+        "marginals_fixed.csv",
+        "marginals_hyperpar.csv",
+        "mlik.csv",
+        "theta_points.csv",
+        "timing.csv",
+    ]
+    names += [f"summary_random.{k}.csv" for k in range(n_random_terms)]
+    return names
+
+
+@dataclass
+class Result:
+    """Posterior summaries and marginals of one fit, named as in R-INLA.
+
+    Tables use R-INLA's column names (mean, sd, 0.025quant, 0.5quant, 0.975quant, mode, kld).
+    Marginals are DataFrames with columns x and density.
+    """
+
+    summary_fixed: pd.DataFrame
+    summary_random: Dict[str, pd.DataFrame]
+    summary_hyperpar: pd.DataFrame
+    internal_summary_hyperpar: pd.DataFrame
+    mlik: Optional[pd.Series]
+    marginals_fixed: Dict[str, pd.DataFrame]
+    marginals_hyperpar: Dict[str, pd.DataFrame]
+    theta_points: pd.DataFrame
+    timing: pd.Series
+    family: str
+    n_observations: int
+    random_models: Dict[str, str] = field(default_factory=dict)
+    # The run directory when it was kept (keep=True), else None.
+    working_directory: Optional[Path] = None
+    # The record of the call, as written to call.json.
+    call: Optional[dict] = None
+
+    @property
+    def cpu_used(self) -> pd.Series:
+        """Seconds spent in each stage of the engine, from timing.csv (same as ``timing``)."""
+        return self.timing
+
+    def summary(self) -> SummaryText:
+        """Return a readable overview like R-INLA's summary(); it prints as plain text."""
+        return format_summary(self)
+
+    def __str__(self) -> str:
+        return str(self.summary())
+
+    def __repr__(self) -> str:
+        terms = ", ".join(f"{name}: {model}" for name, model in self.random_models.items())
+        return (
+            f"<pyinla.Result family={self.family!r} n={self.n_observations} "
+            f"fixed={list(self.summary_fixed.index)} random=[{terms}] "
+            f"hyperparameters={list(self.summary_hyperpar.index)}>"
+        )
+
+
+def read_results(
+    run_directory,
+    *,
+    call: Optional[dict] = None,
+    return_marginals: bool = True,
+    return_mlik: bool = True,
+) -> Result:
+    """Build a Result from a run directory that contains model.ini and the engine's results/.
+
+    ``call`` defaults to the contents of call.json when the directory has one. The two flags
+    leave out the marginals and the marginal likelihood, as control['compute'] requests.
+
+    Raises:
+        ResultError: if the model file or a result file is missing or malformed.
+    """
+    run_directory = Path(os.fspath(run_directory))
+    model = _read_model_file(run_directory / MODEL_FILE)
+    results_dir = run_directory / model.get("run", {}).get("results", RESULTS_DIR)
+
+    random_sections = _random_sections(model)
+    summary_random = {}
+    for k, section in enumerate(random_sections):
+        table = _read_table(results_dir / f"summary_random.{k}.csv", ["ID", *SUMMARY_COLUMNS])
+        if "n" in section and len(table) != int(section["n"]):
+            raise ResultError(
+                f"{results_dir / f'summary_random.{k}.csv'} has {len(table)} rows, but the term "
+                f"{section['name']!r} has n = {section['n']} levels."
+            )
+        summary_random[section["name"]] = table
+
+    marginals_fixed = (
+        _read_marginals(results_dir / "marginals_fixed.csv") if return_marginals else {}
+    )
+    marginals_hyperpar = (
+        _read_marginals(results_dir / "marginals_hyperpar.csv") if return_marginals else {}
+    )
+
+    if call is None and (run_directory / CALL_RECORD_FILE).is_file():
+        call = _read_call_record(run_directory / CALL_RECORD_FILE)
+
+    return Result(
+        summary_fixed=_read_named_table(results_dir / "summary_fixed.csv", SUMMARY_COLUMNS),
+        summary_random=summary_random,
+        summary_hyperpar=_read_named_table(results_dir / "summary_hyperpar.csv", HYPERPAR_COLUMNS),
+        internal_summary_hyperpar=_read_named_table(
+            results_dir / "internal_summary_hyperpar.csv", HYPERPAR_COLUMNS
+        ),
+        mlik=_read_mlik(results_dir / "mlik.csv") if return_mlik else None,
+        marginals_fixed=marginals_fixed,
+        marginals_hyperpar=marginals_hyperpar,
+        theta_points=_read_csv(results_dir / "theta_points.csv"),
+        timing=_read_timing(results_dir / "timing.csv"),
+        family=model.get("family", {}).get("name", "unknown"),
+        n_observations=int(model.get("data", {}).get("n", 0)),
+        random_models={section["name"]: section.get("model", "") for section in random_sections},
+        call=call,
+    )
+
+
+def _read_model_file(path: Path) -> Dict[str, Dict[str, str]]:
+    """Parse the model file into {section: {key: value}}; keys keep their case."""
+    parser = configparser.ConfigParser(
+        delimiters=("=",),
+        comment_prefixes=("#", ";"),
+        interpolation=None,
+        # No section may supply defaults to the others, so DEFAULT is an ordinary name here.
+        default_section="\0",
+    )
+    parser.optionxform = str
+    try:
+        with open(path, encoding="utf-8") as file:
+            parser.read_file(file)
+    except FileNotFoundError:
+        raise ResultError(f"{path} not found; is this a pyinla run directory?") from None
+    except configparser.Error as error:
+        raise ResultError(f"{path} is malformed: {error}") from None
+    return {name: dict(parser[name]) for name in parser.sections()}
+
+
+def _read_call_record(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ResultError(f"{path} is malformed: {error}") from None
+
+
+def _random_sections(model: Dict[str, Dict[str, str]]) -> List[Dict[str, str]]:
+    """Return the [random.K] sections in order K = 0, 1, ..."""
+    sections = []
+    while f"random.{len(sections)}" in model:
+        sections.append(model[f"random.{len(sections)}"])
+    return sections
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise ResultError(
+            f"result file {path} not found; the engine exited successfully but did not write it."
+        ) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise ResultError(f"result file {path} is malformed: {error}") from None
+
+
+def _read_table(path: Path, columns: List[str]) -> pd.DataFrame:
+    table = _read_csv(path)
+    if list(table.columns) != columns:
+        raise ResultError(
+            f"result file {path} has the columns {list(table.columns)}, expected {columns}."
+        )
+    return table
+
+
+def _read_named_table(path: Path, columns: List[str]) -> pd.DataFrame:
+    """Read a summary whose first column, ``name``, becomes the index."""
+    table = _read_table(path, ["name", *columns]).set_index("name")
+    table.index.name = None
+    return table
+
+
+def _read_marginals(path: Path) -> Dict[str, pd.DataFrame]:
+    table = _read_table(path, MARGINAL_COLUMNS)
+    return {
+        name: group[["x", "density"]].reset_index(drop=True)
+        for name, group in table.groupby("name", sort=False)
+    }
+
+
+def _read_mlik(path: Path) -> pd.Series:
+    table = _read_table(path, ["name", "value"])
+    series = table.set_index("name")["value"]
+    series.index.name = None
+    series.name = "mlik"
+    return series
+
+
+def _read_timing(path: Path) -> pd.Series:
+    table = _read_table(path, ["stage", "seconds"])
+    series = table.set_index("stage")["seconds"]
+    series.index.name = None
+    series.name = "seconds"
+    return series

@@ -1,0 +1,88 @@
+"""The validated model: what ``validation`` produces and ``model_file`` writes for the engine.
+
+Every field here is already checked and normalised, so the writer needs no further checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+
+@dataclass
+class Hyperparameter:
+    """User settings for one hyperparameter; None leaves the engine's default."""
+
+    prior: Optional[str] = None
+    param: Optional[Tuple[float, ...]] = None
+    initial: Optional[float] = None
+    fixed: Optional[bool] = None
+
+
+@dataclass
+class FixedEffect:
+    """One fixed effect: its output name, covariate column (None for the intercept) and prior."""
+
+    name: str
+    values: Optional[np.ndarray]
+    mean: float
+    prec: float
+
+    @property
+    def is_intercept(self) -> bool:
+        return self.values is None
+
+
+@dataclass
+class Graph:
+    """A besag neighbourhood graph, either a user file copied as is or 0-based neighbour lists."""
+
+    n: int
+    source_file: Optional[Path] = None
+    neighbours: Optional[List[List[int]]] = None
+
+
+@dataclass
+class RandomTerm:
+    """One block of the latent field, f(id, model=...) in R-INLA.
+
+    ``index`` contains the 0-based level of each observation and ``labels`` the text printed in
+    the ``ID`` column of the results, one per level.
+    """
+
+    name: str
+    model: str
+    n: int
+    index: np.ndarray
+    labels: List[str]
+    # Engine keys (constr, diagonal, scale_model, cyclic, season_length) given by the user.
+    options: Dict[str, object] = field(default_factory=dict)
+    hyper: Dict[str, Hyperparameter] = field(default_factory=dict)
+    graph: Optional[Graph] = None
+    # generic0 structure matrix: upper-triangle triplets (i, j, value), 0-based.
+    cmatrix: Optional[Tuple[np.ndarray, np.ndarray, np.ndarray]] = None
+
+
+@dataclass
+class ModelSpec:
+    """The whole validated call, in the engine's terms."""
+
+    family: str
+    response: np.ndarray
+    # Per-observation vectors of the [data] section that were given: E, Ntrials, offset, scale.
+    observation_vectors: Dict[str, np.ndarray]
+    family_hyper: Dict[str, Hyperparameter]
+    fixed: List[FixedEffect]
+    random: List[RandomTerm]
+    # [inla] keys given by the user, e.g. strategy and int_strategy.
+    inla_options: Dict[str, object]
+    # control['compute'] switches: they select what the Result exposes, not what the engine runs.
+    return_marginals: bool = True
+    return_mlik: bool = True
+
+    @property
+    def n_observations(self) -> int:
+        return len(self.response)

@@ -1,0 +1,128 @@
+"""Choose, create and clean up the run directory of one engine run.
+
+A user's directory is never overwritten or emptied: a non-empty one is left alone and a fresh
+numbered sibling (``path-1``, ``path-2``, ...) is used instead. Clean-up removes only what this
+package created.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+logger = logging.getLogger("pyinla")
+
+
+@dataclass
+class RunDirectory:
+    """The folder of one run, and whether this package created the folder itself."""
+
+    path: Path
+    created: bool
+
+
+def prepare_run_directory(working_directory) -> RunDirectory:
+    """Return the run directory for ``working_directory``, creating it if needed.
+
+    None gives a fresh temporary directory. A path that does not exist is created, an empty
+    directory is used as is, and a non-empty one is replaced by a fresh numbered sibling.
+
+    Raises:
+        TypeError: if ``working_directory`` is not a path.
+        ValueError: if the parent does not exist or is not writable, or the path is a file.
+    """
+    if working_directory is None:
+        return RunDirectory(Path(tempfile.mkdtemp(prefix="pyinla-")), created=True)
+    if not isinstance(working_directory, (str, os.PathLike)):
+        raise TypeError(
+            f"working_directory must be a path (str or pathlib.Path) or None, "
+            f"got {type(working_directory).__name__}."
+        )
+
+    path = Path(os.fspath(working_directory)).expanduser().absolute()
+    _check_parent(path, working_directory)
+
+    if not path.exists():
+        path.mkdir()
+        return RunDirectory(path, created=True)
+    if not path.is_dir():
+        raise ValueError(
+            f"working_directory={str(working_directory)!r} is a file, not a directory; "
+            "pass a directory path."
+        )
+    if not any(path.iterdir()):
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ValueError(
+                f"working_directory={str(working_directory)!r} is not writable; "
+                "choose a directory you can write to."
+            )
+        return RunDirectory(path, created=False)
+
+    sibling = _create_numbered_sibling(path)
+    logger.info("working directory %s is not empty, so this run uses %s", path, sibling)
+    return RunDirectory(sibling, created=True)
+
+
+def remove_run_files(run: RunDirectory, written: Iterable[Path]) -> None:
+    """Remove what the run created, and nothing else.
+
+    A folder that this package created is removed whole. Otherwise only the files in
+    ``written`` (relative to the folder) are removed, then those of its subfolders that are
+    now empty.
+    """
+    if run.created:
+        shutil.rmtree(run.path, ignore_errors=True)
+        if run.path.exists():
+            logger.warning("could not remove the run directory %s", run.path)
+        return
+
+    folders = []
+    for relative in written:
+        target = run.path / relative
+        if target.is_dir():
+            folders.append(target)
+        elif target.exists():
+            target.unlink()
+    # Deepest folders first, so a parent is empty by the time it is reached.
+    for folder in sorted(folders, key=lambda item: len(item.parts), reverse=True):
+        try:
+            folder.rmdir()
+        except OSError:
+            logger.info("left %s in place because it contains files this run did not write", folder)
+
+
+def _check_parent(path: Path, given) -> None:
+    parent = path.parent
+    if not parent.is_dir():
+        raise ValueError(
+            f"working_directory={str(given)!r}: the parent directory {str(parent)!r} does not "
+            "exist. Create it first or choose another path."
+        )
+    if not path.exists() and not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(
+            f"working_directory={str(given)!r}: the parent directory {str(parent)!r} is not "
+            "writable. Choose a path you can write to."
+        )
+
+
+def _create_numbered_sibling(path: Path) -> Path:
+    """Create and return the first of path-1, path-2, ... that does not exist yet."""
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise ValueError(
+            f"working_directory={str(path)!r} is not empty, and its parent {str(path.parent)!r} "
+            "is not writable, so no fresh sibling directory can be created. Choose another path."
+        )
+    number = 1
+    while True:
+        candidate = path.with_name(f"{path.name}-{number}")
+        try:
+            # mkdir fails if the name exists, so two concurrent runs never share a directory.
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            number += 1
