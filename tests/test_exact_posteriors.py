@@ -238,3 +238,38 @@ def test_poisson_intercept_matches_quadrature():
     assert errors["simplified.laplace"] < errors["gaussian"]
     # Simplified Laplace keeps the Gaussian sd (the curvature at the mode); with 4 events in all it is 6% short.
     assert results["simplified.laplace"].summary_fixed.loc["(Intercept)", "sd"] == pytest.approx(sd, rel=0.10)
+
+
+def test_binomial_intercept_matches_quadrature():
+    y = np.array([2, 0, 1, 3, 0, 1])
+    n = np.array([5, 4, 6, 8, 3, 5])
+    df = pd.DataFrame({"y": y, "n": n})
+    result = pyinla(model={"response": "y", "fixed": ["1"]}, family="binomial", data=df, Ntrials="n")
+
+    beta = np.linspace(-6, 4, 20001)
+    log_density = y.sum() * beta - n.sum() * np.log1p(np.exp(beta))
+    density = np.exp(log_density - log_density.max())
+    density /= np.trapezoid(density, beta)
+    mean = np.trapezoid(beta * density, beta)
+    sd = np.sqrt(np.trapezoid((beta - mean) ** 2 * density, beta))
+
+    summary = result.summary_fixed.loc["(Intercept)"]
+    assert abs(summary["mean"] - mean) / sd < 0.05
+    assert summary["sd"] == pytest.approx(sd, rel=0.05)
+
+
+def test_scale_model_matches_generalised_inverse():
+    # scale_model scales R so that the generalised inverse has marginal variances with geometric mean 1.
+    n_levels = 12
+    df = simulated_data(n_levels)
+    term = {"id": "idx", "model": "rw2", "scale_model": True, "hyper": fixed_prec(LOG_TAU_TERM)}
+    result = pyinla(model={"response": "y", "fixed": ["1", "x"], "random": [term]}, family="gaussian", data=df,
+                    control={"family": {"hyper": fixed_prec(LOG_TAU_OBS)}})
+
+    r = structure("rw2", n_levels)
+    scale = np.exp(np.mean(np.log(np.diag(np.linalg.pinv(r)))))
+    q_term = np.exp(LOG_TAU_TERM) * scale * r + DIAGONAL * np.eye(n_levels)
+    mean, sd = exact_gaussian_posterior(df["y"].to_numpy(), [np.ones(len(df)), df["x"].to_numpy()],
+                                        df["idx"].to_numpy() - 1, q_term, np.ones(n_levels), np.exp(LOG_TAU_OBS))
+    np.testing.assert_allclose(result.summary_random["idx"]["mean"].to_numpy(), mean[:n_levels], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(result.summary_random["idx"]["sd"].to_numpy(), sd[:n_levels], rtol=1e-5)
