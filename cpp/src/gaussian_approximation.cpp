@@ -216,16 +216,8 @@ ObservationTerms evaluate_likelihood(const Model& m, const Eigen::VectorXd& eta,
   const int n = m.n_obs;
   ObservationTerms terms{Eigen::VectorXd::Zero(n), Eigen::VectorXd::Zero(n), Eigen::VectorXd::Zero(n),
                          Eigen::VectorXd::Zero(n)};
-  run_inner(n, [&](int begin, int end) {
-    for (int o = begin; o < end; ++o) {
-      if (std::isnan(m.data.y[o])) continue;  // a missing response is predicted, not observed
-      const LogLikTerms t = m.likelihood->evaluate(m.data, o, eta[o], theta_family);
-      terms.d0[o] = t.d0;
-      terms.d1[o] = t.d1;
-      terms.d2[o] = t.d2;
-      terms.d3[o] = t.d3;
-    }
-  });
+  const LogLikTerms out{terms.d0.data(), terms.d1.data(), terms.d2.data(), terms.d3.data()};
+  run_inner(n, [&](int begin, int end) { m.likelihood->evaluate(m.data, eta.data(), begin, end, theta_family, out); });
   return terms;
 }
 

@@ -13,11 +13,16 @@ struct ObservationData {
   std::vector<double> E;        // poisson exposure (default 1)
   std::vector<double> Ntrials;  // binomial trials (default 1)
   std::vector<double> scale;    // gaussian precision scale (default 1)
+  // The part of log pi(y_i | eta_i, theta) that depends on neither eta nor theta, set by Likelihood::prepare().
+  std::vector<double> constant;
 };
 
-// Value and the first three derivatives in eta of log pi(y_i | eta_i).
+// Value and the first three derivatives in eta of log pi(y_i | eta_i), one array each.
 struct LogLikTerms {
-  double d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+  double* d0;
+  double* d1;
+  double* d2;
+  double* d3;
 };
 
 class Likelihood {
@@ -27,11 +32,16 @@ class Likelihood {
   // Number of hyperparameters of the family (the first entries of theta).
   virtual int hyper_count() const = 0;
 
-  // `theta_family` points to hyper_count() values on the internal scale.
-  virtual LogLikTerms evaluate(const ObservationData& data, int i, double eta, const double* theta_family) const = 0;
-
   // True when log pi is quadratic in eta, so one Newton step gives the exact mode.
   virtual bool is_gaussian() const { return false; }
+
+  // Computes data.constant once, before any evaluation.
+  virtual void prepare(ObservationData& data) const = 0;
+
+  // Fills out.dK[i] for observations i in [begin, end) with a response; `theta_family` points to hyper_count()
+  // values on the internal scale. Entries of missing responses are left untouched.
+  virtual void evaluate(const ObservationData& data, const double* eta, int begin, int end,
+                        const double* theta_family, const LogLikTerms& out) const = 0;
 };
 
 // Builds the family named `name`; returns nullptr for an unknown name.

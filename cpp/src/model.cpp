@@ -71,6 +71,7 @@ void read_data_and_family(const IniFile& ini, const std::string& folder, Model* 
   }
   family.reject_unread_keys();
   check_responses(*m, response_file);
+  m->likelihood->prepare(m->data);
 }
 
 void read_fixed_effects(const IniFile& ini, const std::string& folder, Model* m) {

@@ -1,18 +1,19 @@
-// Sparse Cholesky factorization with a fill-reducing ordering computed once per pattern, and selected inversion
-// (Takahashi recursions) of the factor's pattern.
+// Sparse Cholesky factorization on a symbolic structure computed once per pattern, and selected inversion
+// (Takahashi recursions) on the factor's pattern. Both walk the elimination tree, so independent subtrees run
+// side by side in the inner arena while each column's arithmetic stays the same, whatever the thread count.
 #pragma once
 
 #include <Eigen/Dense>
 #include <Eigen/Sparse>
-#include <Eigen/SparseCholesky>
 #include <vector>
 
 namespace pyinla {
 
 using SparseMatrix = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
 
-// The fill-reducing (AMD) ordering of a symmetric pattern and the permuted lower triangle it gives. Precision
-// matrices keep their pattern for every theta, so this is computed once and shared read-only by all evaluations.
+// The fill-reducing ordering of a symmetric pattern, the permuted lower triangle it gives, and the symbolic
+// Cholesky factor: the pattern of L and the elimination tree. Precision matrices keep their pattern for every
+// theta, so this is computed once and shared read-only by all evaluations.
 class SymmetricPattern {
  public:
   // `symmetric` holds both triangles (values are ignored).
@@ -29,9 +30,29 @@ class SymmetricPattern {
   // permutation()[i] is the permuted position of original index i.
   const std::vector<int>& permutation() const { return permutation_; }
 
+  // Pattern of L in compressed columns, rows sorted, the diagonal first.
+  const std::vector<int>& l_column_start() const { return l_column_start_; }
+  const std::vector<int>& l_rows() const { return l_rows_; }
+
+  // For column j, the entries L(j, k), k < j, as positions in L's value array, by increasing k.
+  const std::vector<int>& row_entry_start() const { return row_entry_start_; }
+  const std::vector<int>& row_entry_column() const { return row_entry_column_; }
+  const std::vector<int>& row_entry_position() const { return row_entry_position_; }
+
+  // Elimination tree in postorder: the subtree of node j is the range [first_descendant[j], j].
+  const std::vector<int>& parent() const { return parent_; }
+  const std::vector<int>& first_descendant() const { return first_descendant_; }
+  const std::vector<std::vector<int>>& children() const { return children_; }
+
  private:
+  void analyse(const SparseMatrix& symmetric, const std::vector<int>& ordering);
+
   std::vector<int> permutation_;
   SparseMatrix lower_;
+  std::vector<int> l_column_start_, l_rows_;
+  std::vector<int> row_entry_start_, row_entry_column_, row_entry_position_;
+  std::vector<int> parent_, first_descendant_;
+  std::vector<std::vector<int>> children_;
 };
 
 // Numeric Cholesky factor L L' of a permuted matrix built on a SymmetricPattern.
@@ -55,9 +76,12 @@ class CholeskyFactor {
   Eigen::VectorXd inverse_diagonal() const;  // original ordering
 
  private:
+  bool factor_column(int j, const SparseMatrix& a, std::vector<double>& work);
+  void invert_column(int j, std::vector<int>& position, std::vector<double>& acc);
+
   const SymmetricPattern* pattern_;
-  Eigen::SimplicialLLT<SparseMatrix, Eigen::Lower, Eigen::NaturalOrdering<int>> llt_;
-  std::vector<double> sigma_;  // inverse on L's pattern, aligned with L's value array
+  std::vector<double> l_;      // values of L on the pattern
+  std::vector<double> sigma_;  // inverse on L's pattern, aligned with l_
 };
 
 }  // namespace pyinla

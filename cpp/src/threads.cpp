@@ -4,6 +4,7 @@
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
+#include <oneapi/tbb/task_group.h>
 
 #include <memory>
 #include <sstream>
@@ -110,6 +111,25 @@ void run_inner(int count, const std::function<void(int, int)>& body) {
                         tbb::simple_partitioner());
     });
   });
+}
+
+void run_in_inner_arena(const std::function<void()>& body) {
+  if (g_spec.inner <= 1) {
+    body();
+    return;
+  }
+  tbb::task_arena inner(g_spec.inner);
+  inner.execute([&] { tbb::this_task_arena::isolate(body); });
+}
+
+void run_tasks(int count, const std::function<void(int)>& body) {
+  if (g_spec.inner <= 1 || count <= 1) {
+    for (int k = 0; k < count; ++k) body(k);
+    return;
+  }
+  tbb::task_group group;
+  for (int k = 0; k < count; ++k) group.run([&body, k] { body(k); });
+  group.wait();
 }
 
 }  // namespace pyinla

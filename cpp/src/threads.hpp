@@ -25,6 +25,13 @@ void run_outer(int count, const std::function<void(int)>& body);
 // Runs body(begin, end) over fixed chunks of [0, count) in the inner arena of the calling evaluation.
 void run_inner(int count, const std::function<void(int, int)>& body);
 
+// Runs `body` in a fresh inner arena of the calling evaluation (directly when the inner level has one thread).
+void run_in_inner_arena(const std::function<void()>& body);
+
+// Runs body(k) for k in [0, count) as tasks of the current arena and waits for them; serial when the inner level
+// has one thread. Each task must write only its own results.
+void run_tasks(int count, const std::function<void(int)>& body);
+
 // Sets up the arenas for the whole run; call once before run_outer().
 void configure_threads(const ThreadSpec& spec);
 
