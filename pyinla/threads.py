@@ -15,8 +15,11 @@ from typing import Optional, Tuple
 # R-INLA's default: 16 outer threads, each with a sequential inner level.
 DEFAULT_THREADS: Tuple[int, int, Optional[int]] = (16, 1, None)
 
+# Upper bound of each count, to catch typos such as 40000 for 4; the engine uses the same bound.
+MAX_THREADS = 1024
+
 ACCEPTED_FORMS = (
-    "a positive int (4 means '4:1'), or a string 'A:B' or 'A:B:C' of positive integers "
+    "a positive int up to 1024 (4 means '4:1'), or a string 'A:B' or 'A:B:C' of counts from 1 to 1024 "
     "separated by colons, commas, spaces or tabs (':2' uses all CPUs at the outer level; "
     "'4:' means '4:1'), or None, '' or ':' for the default '16:1'"
 )
@@ -41,7 +44,7 @@ def parse_num_threads(value) -> Tuple[int, int, Optional[int]]:
         raise _invalid(value)
 
     if isinstance(value, numbers.Integral):
-        if value < 1:
+        if not 1 <= value <= MAX_THREADS:
             raise _invalid(value)
         return (int(value), 1, None)
 
@@ -80,7 +83,7 @@ def _parse_thread_string(text: str) -> Tuple[int, int, Optional[int]]:
         raise _invalid(text)
 
     counts = [int(field) for field in fields]
-    if any(count < 1 for count in counts):
+    if any(not 1 <= count <= MAX_THREADS for count in counts):
         raise _invalid(text)
 
     if outer_omitted:

@@ -1,6 +1,9 @@
 """The num_threads parser: accepted spellings and rejected values."""
 
+import json
 import os
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +79,36 @@ def test_format_two_and_three_fields():
 def test_equal_spellings_equal_results():
     spellings = ["4, 2, 1", "4 2 1", "4:2:1", "4,2,1", "4\t2 1"]
     assert {parse_num_threads(spelling) for spelling in spellings} == {(4, 2, 1)}
+
+
+SHARED_CASES = json.loads((Path(__file__).resolve().parent / "data" / "num_threads_cases.json").read_text())["cases"]
+
+
+def expected_spec(text):
+    return None if text is None else text.replace("CPUS", str(CPUS))
+
+
+@pytest.mark.parametrize("case", SHARED_CASES, ids=[repr(c["value"]) for c in SHARED_CASES])
+def test_shared_table_python_parser(case):
+    expected = expected_spec(case["expected"])
+    if expected is None:
+        with pytest.raises(ValueError, match="num_threads"):
+            parse_num_threads(case["value"])
+    else:
+        assert format_num_threads(parse_num_threads(case["value"])) == expected
+
+
+@pytest.mark.usefixtures("needs_engine")
+@pytest.mark.parametrize("case", SHARED_CASES, ids=[repr(c["value"]) for c in SHARED_CASES])
+def test_shared_table_engine_parser(case):
+    from pyinla._engine_path import engine_env, engine_path
+
+    completed = subprocess.run([str(engine_path()), "--show-threads", "-t", case["value"]], capture_output=True,
+                               text=True, env=engine_env(), timeout=30)
+    expected = expected_spec(case["expected"])
+    if expected is None:
+        assert completed.returncode == 1
+        assert "invalid thread specification" in completed.stderr
+    else:
+        assert completed.returncode == 0, completed.stderr
+        assert completed.stdout.strip() == expected

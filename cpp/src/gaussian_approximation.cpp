@@ -358,12 +358,11 @@ ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta
       for (decltype(a_)::InnerIterator q(a_, o); q; ++q)
         eta_variance[o] += p.value() * q.value() * covariance(static_cast<int>(p.col()), static_cast<int>(q.col()));
 
-  Eigen::VectorXd unit = Eigen::VectorXd::Zero(size);
-  for (int i = 0; i < size; ++i) {
-    if (result.sd[i] == 0.0) continue;  // a node fixed by its constraint has no skewness
+  run_per_variable(size, [&](int i) {
+    if (result.sd[i] == 0.0) return;  // a node fixed by its constraint has no skewness
+    Eigen::VectorXd unit = Eigen::VectorXd::Zero(size);
     unit[i] = 1.0;
     Eigen::VectorXd column = factor.solve(unit);
-    unit[i] = 0.0;
     if (kc > 0) column -= w_c * v.row(i).transpose();
     const Eigen::VectorXd c = (a_ * column) / result.sd[i];
     double g1 = 0, g3 = 0;
@@ -375,7 +374,7 @@ ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta
     }
     result.gamma1[i] = g1;
     result.gamma3[i] = g3;
-  }
+  });
   return result;
 }
 

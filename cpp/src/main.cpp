@@ -32,10 +32,12 @@ const char* const kUsage =
     "Fits the latent Gaussian model described by MODEL.ini by INLA and writes the results into a folder beside it.\n"
     "\n"
     "options:\n"
-    "  -t, --threads A:B[:C]  threads: A outer (hyperparameter evaluations), B inner (per evaluation), C passed on;\n"
-    "                         overrides [run] num_threads (default 16:1)\n"
+    "  -t, --threads A:B[:C]  threads: A outer (hyperparameter evaluations side by side), B inner (linear algebra\n"
+    "                         of one evaluation), C for the simplified Laplace columns of one evaluation in place\n"
+    "                         of B; cut back to the number of CPUs; overrides [run] num_threads (default 16:1)\n"
     "  -v, --verbose          print progress to stdout (overrides [run] verbose)\n"
     "      --check            read and check the model and data files, then exit\n"
+    "      --show-threads     print the thread specification given with -t as A:B[:C], then exit\n"
     "      --version          print the engine version and exit\n"
     "  -h, --help             print this help and exit\n";
 
@@ -44,6 +46,7 @@ struct CommandLine {
   std::string threads;
   bool verbose = false;
   bool check = false;
+  bool show_threads = false;
 };
 
 CommandLine parse_command_line(int argc, char** argv) {
@@ -63,6 +66,8 @@ CommandLine parse_command_line(int argc, char** argv) {
       cl.threads = arg.substr(10);
     } else if (arg == "-v" || arg == "--verbose") {
       cl.verbose = true;
+    } else if (arg == "--show-threads") {
+      cl.show_threads = true;
     } else if (arg == "--check") {
       cl.check = true;
     } else if (!arg.empty() && arg[0] == '-') {
@@ -73,7 +78,7 @@ CommandLine parse_command_line(int argc, char** argv) {
       throw UsageError("more than one model file given: '" + cl.model_file + "' and '" + arg + "'");
     }
   }
-  if (cl.model_file.empty()) throw UsageError("no model file given (see --help)");
+  if (cl.model_file.empty() && !cl.show_threads) throw UsageError("no model file given (see --help)");
   return cl;
 }
 
@@ -119,6 +124,10 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 int run(int argc, char** argv) {
   const CommandLine cl = parse_command_line(argc, argv);
+  if (cl.show_threads) {
+    std::cout << to_string(parse_thread_spec(cl.threads)) << std::endl;
+    return kExitSuccess;
+  }
   const auto start = std::chrono::steady_clock::now();
   Model model = read_model(cl.model_file);
   if (cl.check) {
@@ -126,11 +135,16 @@ int run(int argc, char** argv) {
     return kExitSuccess;
   }
 
-  const ThreadSpec threads = parse_thread_spec(cl.threads.empty() ? model.run.num_threads : cl.threads);
+  const ThreadSpec requested = parse_thread_spec(cl.threads.empty() ? model.run.num_threads : cl.threads);
+  const ThreadSpec threads = fit_to_cpus(requested, available_cpus());
   const std::string folder = folder_of(cl.model_file);
   run_log().open(folder + model.run.log_file, cl.verbose || model.run.verbose);
   configure_threads(threads);
   log_configuration(model, threads);
+  if (to_string(threads) != to_string(requested)) {
+    run_log().line("threads: " + to_string(requested) + " requested, cut back to " + to_string(threads) + " for " +
+                   std::to_string(available_cpus()) + " CPUs");
+  }
 
   RunResults results;
   results.model = &model;

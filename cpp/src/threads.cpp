@@ -6,7 +6,9 @@
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
 
+#include <algorithm>
 #include <memory>
+#include <thread>
 #include <sstream>
 #include <vector>
 
@@ -23,48 +25,59 @@ std::unique_ptr<tbb::task_arena> g_outer;
 // Chunk size for observation loops: fixed, so the split never depends on the number of threads.
 constexpr int kInnerChunk = 2048;
 
+// Upper bound of each count, to catch typos such as 40000 for 4.
+constexpr int kMaxThreads = 1024;
+
 [[noreturn]] void reject(const std::string& text) {
   throw UsageError("invalid thread specification '" + text +
-                   "': expected A, A:B or A:B:C with positive integers (e.g. 4, 4:2, 4:2:1), ':B', 'A:' or ''");
+                   "': expected A, A:B or A:B:C with counts from 1 to 1024 separated by colons, commas, spaces or "
+                   "tabs (e.g. 4, 4:2, 4:2:1), ':B' for all CPUs by B, 'A:' for A:1, or '' or ':' for 16:1");
 }
 
 }  // namespace
 
 ThreadSpec parse_thread_spec(const std::string& text) {
-  // Surrounding white space is ignored; inside, a run of separators is one separator, and a leading or trailing
-  // separator marks an empty field (":2" is all CPUs by 2, "4:" is 4:1).
+  // Spaces, tabs, commas and colons are interchangeable, and a run of them is one separator. A leading separator
+  // leaves the outer count out (":2" is all CPUs by 2); a trailing one leaves the next count out ("4:" is 4:1).
   const auto is_separator = [](char ch) { return ch == ':' || ch == ',' || ch == ' ' || ch == '\t'; };
-  const auto first = text.find_first_not_of(" \t");
-  const std::string trimmed = first == std::string::npos ? "" : text.substr(first, text.find_last_not_of(" \t") - first + 1);
   std::vector<std::string> fields{""};
-  for (std::size_t i = 0; i < trimmed.size(); ++i) {
-    if (!is_separator(trimmed[i])) {
-      fields.back().push_back(trimmed[i]);
-    } else if (i == 0 || !is_separator(trimmed[i - 1])) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!is_separator(text[i])) {
+      fields.back().push_back(text[i]);
+    } else if (i == 0 || !is_separator(text[i - 1])) {
       fields.push_back("");
     }
   }
-  if (fields.size() > 3) reject(text);
+  // Surrounding white space is not a separator of fields.
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return ThreadSpec{};
+  if (text[first] != ':' && text[first] != ',' && fields.front().empty()) fields.erase(fields.begin());
+  const auto last = text.find_last_not_of(" \t");
+  if (text[last] != ':' && text[last] != ',' && fields.back().empty()) fields.pop_back();
 
-  std::vector<int> values;
+  const bool only_separators = std::all_of(fields.begin(), fields.end(), [](const std::string& f) { return f.empty(); });
+  if (only_separators) return ThreadSpec{};  // "", ":", " , "
+
+  const bool outer_omitted = fields.front().empty();
+  if (outer_omitted) fields.erase(fields.begin());
+  if (!fields.empty() && fields.back().empty()) fields.pop_back();
+  const std::size_t max_fields = outer_omitted ? 2 : 3;
+  if (fields.empty() || fields.size() > max_fields) reject(text);
+
+  std::vector<int> counts;
   for (const auto& f : fields) {
-    if (f.empty()) {
-      values.push_back(0);
-      continue;
-    }
-    if (f.size() > 6 || f.find_first_not_of("0123456789") != std::string::npos) reject(text);
+    if (f.empty() || f.size() > 4 || f.find_first_not_of("0123456789") != std::string::npos) reject(text);
     const int v = std::stoi(f);
-    if (v <= 0) reject(text);
-    values.push_back(v);
+    if (v < 1 || v > kMaxThreads) reject(text);
+    counts.push_back(v);
   }
+  if (outer_omitted) counts.insert(counts.begin(), static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  if (counts.size() == 1) counts.push_back(1);
 
   ThreadSpec spec;
-  if (fields.size() == 1 && values[0] == 0) return spec;                      // ""
-  if (fields.size() == 2 && values[0] == 0 && values[1] == 0) return spec;  // ":"
-  if (fields.size() == 3 && (values[1] == 0 || values[2] == 0)) reject(text);
-  spec.outer = values[0] == 0 ? static_cast<int>(tbb::info::default_concurrency()) : values[0];
-  spec.inner = values.size() > 1 && values[1] > 0 ? values[1] : 1;
-  spec.deepest = values.size() > 2 ? values[2] : 0;
+  spec.outer = counts[0];
+  spec.inner = counts[1];
+  spec.deepest = counts.size() == 3 ? counts[2] : 0;
   return spec;
 }
 
@@ -75,10 +88,22 @@ std::string to_string(const ThreadSpec& spec) {
   return out.str();
 }
 
+ThreadSpec fit_to_cpus(ThreadSpec spec, int cpus) {
+  const int per_evaluation = std::max(spec.inner, spec.deepest);
+  if (spec.outer * per_evaluation <= cpus) return spec;
+  spec.outer = std::max(1, cpus / per_evaluation);
+  spec.inner = std::min(spec.inner, cpus);
+  if (spec.deepest > 0) spec.deepest = std::min(spec.deepest, cpus);
+  return spec;
+}
+
+int available_cpus() { return static_cast<int>(tbb::info::default_concurrency()); }
+
 void configure_threads(const ThreadSpec& spec) {
   g_spec = spec;
-  g_control = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
-                                                    static_cast<std::size_t>(spec.outer) * spec.inner);
+  g_control = std::make_unique<tbb::global_control>(
+      tbb::global_control::max_allowed_parallelism,
+      static_cast<std::size_t>(spec.outer) * static_cast<std::size_t>(std::max(spec.inner, spec.deepest)));
   g_outer = std::make_unique<tbb::task_arena>(spec.outer);
 }
 
@@ -108,6 +133,24 @@ void run_inner(int count, const std::function<void(int, int)>& body) {
     tbb::this_task_arena::isolate([&] {
       tbb::parallel_for(tbb::blocked_range<int>(0, count, kInnerChunk),
                         [&](const tbb::blocked_range<int>& r) { body(r.begin(), r.end()); },
+                        tbb::simple_partitioner());
+    });
+  });
+}
+
+void run_per_variable(int count, const std::function<void(int)>& body) {
+  const int threads = g_spec.deepest > 0 ? g_spec.deepest : g_spec.inner;
+  if (threads <= 1 || count <= 1) {
+    for (int i = 0; i < count; ++i) body(i);
+    return;
+  }
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::this_task_arena::isolate([&] {
+      tbb::parallel_for(tbb::blocked_range<int>(0, count, 16),
+                        [&](const tbb::blocked_range<int>& r) {
+                          for (int i = r.begin(); i < r.end(); ++i) body(i);
+                        },
                         tbb::simple_partitioner());
     });
   });

@@ -7,9 +7,9 @@
 namespace pyinla {
 
 struct ThreadSpec {
-  int outer = 16;  // A: hyperparameter evaluations side by side
-  int inner = 1;   // B: linear algebra and observation loops inside one evaluation
-  int deepest = 0; // C: passed on; 0 when not given
+  int outer = 16;   // A: hyperparameter evaluations side by side
+  int inner = 1;    // B: linear algebra and observation loops inside one evaluation
+  int deepest = 0;  // C: the simplified Laplace columns inside one evaluation, in place of B; 0 when not given
 };
 
 // Parses "A:B[:C]" with spaces, tabs, commas or colons as separators; "" and ":" give 16:1, ":B" gives
@@ -18,12 +18,21 @@ ThreadSpec parse_thread_spec(const std::string& text);
 
 std::string to_string(const ThreadSpec& spec);
 
+// The spec cut back so that at most `cpus` threads are busy: A * max(B, C) <= cpus.
+ThreadSpec fit_to_cpus(ThreadSpec spec, int cpus);
+
+// Number of CPUs the engine may use.
+int available_cpus();
+
 // Runs body(i) for i in [0, count) in the outer arena; results must be written per index so the outcome does
 // not depend on the thread count.
 void run_outer(int count, const std::function<void(int)>& body);
 
 // Runs body(begin, end) over fixed chunks of [0, count) in the inner arena of the calling evaluation.
 void run_inner(int count, const std::function<void(int, int)>& body);
+
+// Runs body(i) for each latent variable i in [0, count) in an arena of C threads (B when C is not given).
+void run_per_variable(int count, const std::function<void(int)>& body);
 
 // Runs `body` in a fresh inner arena of the calling evaluation (directly when the inner level has one thread).
 void run_in_inner_arena(const std::function<void()>& body);
