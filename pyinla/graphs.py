@@ -66,24 +66,34 @@ def cmatrix_triplets(matrix, where: str) -> Tuple[int, Tuple[np.ndarray, np.ndar
     if not np.all(np.isfinite(values)):
         raise ValueError(f"{where} contains NaN or infinite entries.")
 
-    # Symmetry is checked on the entries themselves so that a sparse matrix is never densified.
-    upper = {(int(i), int(j)): v for i, j, v in zip(rows, cols, values) if i <= j}
-    lower = {(int(j), int(i)): v for i, j, v in zip(rows, cols, values) if i > j}
-    for key in set(upper) | set(lower):
-        i, j = key
-        if i == j:
-            continue
-        a, b = upper.get(key, 0.0), lower.get(key, 0.0)
-        if not np.isclose(a, b, rtol=1e-10, atol=0.0):
-            raise ValueError(
-                f"{where} is not symmetric: entry ({i}, {j}) is {show_value(a)} but ({j}, {i}) "
-                f"is {show_value(b)}. Pass a symmetric matrix."
-            )
+    # Symmetry is checked on the entries themselves, so a sparse matrix is never densified: each entry below
+    # the diagonal is compared with its mirror above it, matched by the key row * n + column.
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    values = np.asarray(values, dtype=float)
+    in_upper = rows <= cols
+    upper_keys = rows[in_upper] * n + cols[in_upper]
+    upper_values = values[in_upper]
+    mirrored_keys = cols[~in_upper] * n + rows[~in_upper]
+    off_diagonal = rows[in_upper] != cols[in_upper]
+    keys = np.union1d(upper_keys[off_diagonal], mirrored_keys)
+    above = np.zeros(len(keys))
+    below = np.zeros(len(keys))
+    above[np.searchsorted(keys, upper_keys[off_diagonal])] = upper_values[off_diagonal]
+    below[np.searchsorted(keys, mirrored_keys)] = values[~in_upper]
+    mismatch = ~np.isclose(above, below, rtol=1e-10, atol=0.0)
+    if mismatch.any():
+        k = int(np.argmax(mismatch))
+        i, j = divmod(int(keys[k]), n)
+        raise ValueError(
+            f"{where} is not symmetric: entry ({i}, {j}) is {show_value(above[k])} but ({j}, {i}) "
+            f"is {show_value(below[k])}. Pass a symmetric matrix."
+        )
 
-    keys = sorted(upper)
-    upper_rows = np.array([i for i, _ in keys], dtype=np.int64)
-    upper_cols = np.array([j for _, j in keys], dtype=np.int64)
-    upper_values = np.array([upper[key] for key in keys], dtype=float)
+    # Duplicated entries keep the last value, so collapse them before sorting.
+    unique_keys, last = np.unique(upper_keys[::-1], return_index=True)
+    upper_values = upper_values[::-1][last]
+    upper_rows, upper_cols = np.divmod(unique_keys, n)
     return n, (upper_rows, upper_cols, upper_values)
 
 

@@ -45,13 +45,15 @@ class _DataWriter:
 
     def vector(self, name: str, values: np.ndarray) -> str:
         relative = self.path(name)
-        # %.17g round-trips every double; numpy writes NaN as 'nan'.
-        np.savetxt(self.run_dir / relative, np.asarray(values, dtype=float), fmt="%.17g")
+        # repr() gives the shortest text that reads back as the same double, and 'nan' for NaN.
+        numbers = np.asarray(values, dtype=float).tolist()
+        (self.run_dir / relative).write_text("".join(f"{value!r}\n" for value in numbers))
         return relative
 
     def index(self, name: str, values: np.ndarray) -> str:
         relative = self.path(name)
-        np.savetxt(self.run_dir / relative, np.asarray(values, dtype=np.int64), fmt="%d")
+        numbers = np.asarray(values, dtype=np.int64).tolist()
+        (self.run_dir / relative).write_text("".join(f"{value}\n" for value in numbers))
         return relative
 
     def lines(self, name: str, lines: List[str]) -> str:

@@ -86,11 +86,12 @@ def test_seeds_random_section(seeds_files):
 
 def test_seeds_data_files(seeds_files):
     run_dir, _, _, seeds = seeds_files
-    assert lines(run_dir / "data/response.dat") == [str(value) for value in seeds["r"]]
-    assert lines(run_dir / "data/Ntrials.dat") == [str(value) for value in seeds["n"]]
-    assert lines(run_dir / "data/fixed.1.dat") == [str(value) for value in seeds["x1"]]
+    # Numbers are written as repr(float), the shortest text that reads back as the same double.
+    assert lines(run_dir / "data/response.dat") == [repr(float(value)) for value in seeds["r"]]
+    assert lines(run_dir / "data/Ntrials.dat") == [repr(float(value)) for value in seeds["n"]]
+    assert lines(run_dir / "data/fixed.1.dat") == [repr(float(value)) for value in seeds["x1"]]
     product = seeds["x1"] * seeds["x2"]
-    assert lines(run_dir / "data/fixed.3.dat") == [str(value) for value in product]
+    assert lines(run_dir / "data/fixed.3.dat") == [repr(float(value)) for value in product]
     assert lines(run_dir / "data/random.0.index.dat") == [str(k) for k in range(21)]
     assert lines(run_dir / "data/random.0.labels.txt") == [str(k) for k in range(1, 22)]
 
@@ -137,7 +138,7 @@ def test_observation_vectors_and_family_hyper(tmp_path):
     )
     assert model["data"]["offset"] == "data/offset.dat"
     assert model["data"]["scale"] == "data/scale.dat"
-    assert lines(tmp_path / "data/offset.dat") == ["0.5", "0", "-0.5"]
+    assert lines(tmp_path / "data/offset.dat") == ["0.5", "0.0", "-0.5"]
     assert model["family"] == {"name": "gaussian", "hyper.prec.prior": "loggamma",
                                "hyper.prec.param": "1 5e-05", "hyper.prec.initial": "2",
                                "hyper.prec.fixed": "true"}
@@ -147,7 +148,7 @@ def test_poisson_exposure(tmp_path):
     data = pd.DataFrame({"y": [1, 0, 3], "e": [1.5, 2.0, 0.5]})
     model, _ = write(tmp_path, model={"response": "y"}, family="poisson", data=data, E="e")
     assert model["data"]["E"] == "data/E.dat"
-    assert lines(tmp_path / "data/E.dat") == ["1.5", "2", "0.5"]
+    assert lines(tmp_path / "data/E.dat") == ["1.5", "2.0", "0.5"]
 
 
 def test_control_fixed_priors(tmp_path):
