@@ -97,17 +97,56 @@ void LatentGaussianModel::build_posterior_pattern() {
   }
   for (int i = 0; i < size; ++i) diagonal_slot_.push_back(pattern_->value_index(i, i));
 
-  // Each observation adds W_o a_o a_o' to the lower triangle; record where, once.
-  pair_begin_.push_back(0);
+  // Each observation adds W_o a_o a_o' to the lower triangle. Grouping the terms by the slot they add to lets
+  // slots be filled in parallel, each summing its observations in increasing order.
+  std::vector<std::pair<int, int>> slot_and_entry;
+  std::vector<int> observation;
+  std::vector<double> weight;
   for (int o = 0; o < a_.rows(); ++o) {
     for (decltype(a_)::InnerIterator p(a_, o); p; ++p)
       for (decltype(a_)::InnerIterator q(a_, o); q; ++q) {
         if (q.col() > p.col()) continue;
-        pair_slot_.push_back(pattern_->value_index(static_cast<int>(p.col()), static_cast<int>(q.col())));
-        pair_weight_.push_back(p.value() * q.value());
+        const int slot = pattern_->value_index(static_cast<int>(p.col()), static_cast<int>(q.col()));
+        slot_and_entry.emplace_back(slot, static_cast<int>(observation.size()));
+        observation.push_back(o);
+        weight.push_back(p.value() * q.value());
       }
-    pair_begin_.push_back(static_cast<int>(pair_slot_.size()));
   }
+  std::stable_sort(slot_and_entry.begin(), slot_and_entry.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  const int slots = static_cast<int>(pattern_->empty_lower().nonZeros());
+  slot_begin_.assign(slots + 1, 0);
+  for (const auto& [slot, entry] : slot_and_entry) {
+    ++slot_begin_[slot + 1];
+    slot_observation_.push_back(observation[entry]);
+    slot_weight_.push_back(weight[entry]);
+  }
+  for (int k = 0; k < slots; ++k) slot_begin_[k + 1] += slot_begin_[k];
+  a_transpose_ = a_.transpose();
+}
+
+Eigen::VectorXd LatentGaussianModel::linear_predictor(const Eigen::VectorXd& x, const Eigen::VectorXd& offset) const {
+  Eigen::VectorXd eta(a_.rows());
+  run_inner(static_cast<int>(a_.rows()), [&](int begin, int end) {
+    for (int o = begin; o < end; ++o) {
+      double sum = offset[o];
+      for (decltype(a_)::InnerIterator it(a_, o); it; ++it) sum += it.value() * x[it.col()];
+      eta[o] = sum;
+    }
+  });
+  return eta;
+}
+
+Eigen::VectorXd LatentGaussianModel::transpose_times(const Eigen::VectorXd& v) const {
+  Eigen::VectorXd out(a_transpose_.rows());
+  run_inner(static_cast<int>(a_transpose_.rows()), [&](int begin, int end) {
+    for (int i = begin; i < end; ++i) {
+      double sum = 0;
+      for (decltype(a_transpose_)::InnerIterator it(a_transpose_, i); it; ++it) sum += it.value() * v[it.col()];
+      out[i] = sum;
+    }
+  });
+  return out;
 }
 
 void LatentGaussianModel::build_term_priors() {
@@ -248,7 +287,7 @@ ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta
 
   // Zero satisfies the sum-to-zero constraints, and so does a mode of another theta passed as `start`.
   Eigen::VectorXd x = start.size() == size ? start : Eigen::VectorXd::Zero(size);
-  Eigen::VectorXd eta = a_ * x + offset;
+  Eigen::VectorXd eta = linear_predictor(x, offset);
   ObservationTerms terms = evaluate_likelihood(m, eta, theta_family);
   double f = objective(x, terms);
 
@@ -261,11 +300,11 @@ ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta
     // Q~ = Q + A' W A with W = -d2 at the current eta.
     SparseMatrix lower = prior_lower;
     double* values = lower.valuePtr();
-    for (int o = 0; o < m.n_obs; ++o) {
-      const double w = -terms.d2[o];
-      if (w == 0.0) continue;
-      for (int e = pair_begin_[o]; e < pair_begin_[o + 1]; ++e) values[pair_slot_[e]] += w * pair_weight_[e];
-    }
+    run_inner(static_cast<int>(slot_begin_.size()) - 1, [&](int begin, int end) {
+      for (int slot = begin; slot < end; ++slot)
+        for (int e = slot_begin_[slot]; e < slot_begin_[slot + 1]; ++e)
+          values[slot] += -terms.d2[slot_observation_[e]] * slot_weight_[e];
+    });
     if (!factor.factorize(lower)) {
       throw NumericalError("Q + A'WA is not positive definite at " + describe_theta(theta) +
                            "; check that every fixed effect is identifiable and that intrinsic terms keep their "
@@ -275,7 +314,7 @@ ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta
     // Newton step: (Q + A'WA) x_new = Q mu + A'(g + W (eta - offset)), then condition on C x = 0.
     Eigen::VectorXd w_eta(m.n_obs);
     for (int o = 0; o < m.n_obs; ++o) w_eta[o] = terms.d1[o] - terms.d2[o] * (eta[o] - offset[o]);
-    Eigen::VectorXd rhs = a_.transpose() * w_eta;
+    Eigen::VectorXd rhs = transpose_times(w_eta);
     {
       // Q mu: only fixed effects have a non-zero prior mean, and their Q is diagonal.
       for (const auto& fe : m.fixed) rhs[fe.offset] += fe.precision * fe.mean;
@@ -295,7 +334,7 @@ ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta
     double f_try = 0;
     for (int halving = 0; halving < 30; ++halving) {
       x_try = x + scale * step;
-      eta_try = a_ * x_try + offset;
+      eta_try = linear_predictor(x_try, offset);
       terms_try = evaluate_likelihood(m, eta_try, theta_family);
       f_try = objective(x_try, terms_try);
       if (gaussian || f_try >= f - 1e-10 * std::abs(f)) break;

@@ -70,9 +70,14 @@ class LatentGaussianModel {
   // For term t and part k: the value index of each stored lower-triangle entry of parts[k], in iteration order.
   std::vector<std::vector<std::vector<int>>> part_slots_;
   std::vector<int> diagonal_slot_;  // value index of (i, i)
-  // A'WA: for observation o, the entries [pair_begin_[o], pair_begin_[o+1]) of pair_slot_/pair_weight_.
-  std::vector<int> pair_begin_, pair_slot_;
-  std::vector<double> pair_weight_;
+  // A'WA by value slot s of the lower triangle: the observations [slot_begin_[s], slot_begin_[s+1]) of
+  // slot_observation_ add W_o times slot_weight_ (a_oi a_oj), in increasing o.
+  std::vector<int> slot_begin_, slot_observation_;
+  std::vector<double> slot_weight_;
+  Eigen::SparseMatrix<double, Eigen::RowMajor, int> a_transpose_;  // A' by rows, for A'v over latent variables
+
+  Eigen::VectorXd linear_predictor(const Eigen::VectorXd& x, const Eigen::VectorXd& offset) const;
+  Eigen::VectorXd transpose_times(const Eigen::VectorXd& v) const;
 
   std::vector<TermPrior> term_priors_;
 };

@@ -284,6 +284,14 @@ ThetaIntegration integrate_theta(const LatentGaussianModel& lgm, const ThetaMode
     line << "Integrate over theta: " << strategy << " with " << in.points.size() << " points";
     run_log().line(line.str());
   }
+  for (std::size_t k = 0; k < in.points.size(); ++k) {
+    std::ostringstream line;
+    line.precision(4);
+    line << std::fixed << "point " << k << ": theta=";
+    for (double t : in.points[k].theta) line << " " << t;
+    line << " log density " << in.points[k].log_density << " weight " << std::scientific << in.points[k].weight;
+    run_log().line(line.str());
+  }
 
   // The Gaussian approximation with marginals at every point, side by side.
   in.latent.resize(in.points.size());
