@@ -41,13 +41,19 @@ def numeric_values(series: pd.Series, where: str, allow_nan: bool = False) -> np
 
 
 def observation_vector(value, data: pd.DataFrame, where: str) -> np.ndarray:
-    """Resolve E, Ntrials, offset or scale: a column name of data or an array-like of length n."""
+    """Resolve E, Ntrials, offset or scale: a column name of data, one number for every row (as R-INLA
+    recycles a single value), or an array-like of length n."""
     if isinstance(value, str):
         return numeric_values(require_column(data, value, where), where)
 
-    if isinstance(value, (numbers.Number, bool)) or np.ndim(value) != 1:
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        values = np.full(len(data), float(value))
+        check_finite(values, where)
+        return values
+
+    if isinstance(value, bool) or np.ndim(value) != 1:
         raise TypeError(
-            f"{where} must be a column name of data or an array-like of length {len(data)} "
+            f"{where} must be a column name of data, a number, or an array-like of length {len(data)} "
             f"(one value per row), got {type(value).__name__}."
         )
     values = pd.Series(np.asarray(value), name=where)

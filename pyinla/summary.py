@@ -27,7 +27,7 @@ def format_summary(result: "Result") -> SummaryText:
     ]
     if result.mlik is not None:
         blocks.append(_titled("Marginal log-likelihood:", _format_series(result.mlik)))
-    blocks.append(_titled("Time used (seconds):", _format_series(result.timing)))
+    blocks.append(_titled("Time used (seconds):", _format_series(result.timing, digits=3)))
     return SummaryText("\n\n".join(blocks) + "\n")
 
 
@@ -41,11 +41,11 @@ def _format_table(table: pd.DataFrame) -> str:
     return table.to_string(float_format=lambda value: f"{value:.4g}")
 
 
-def _format_series(series: pd.Series) -> str:
+def _format_series(series: pd.Series, digits: int = 6) -> str:
     if series.empty:
         return "none"
     width = max(len(str(name)) for name in series.index)
-    return "\n".join(f"{str(name):<{width}}  {value:.6g}" for name, value in series.items())
+    return "\n".join(f"{str(name):<{width}}  {value:.{digits}g}" for name, value in series.items())
 
 
 def _format_random_terms(result: "Result") -> str:

@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -65,6 +66,8 @@ def prepare_run_directory(working_directory) -> RunDirectory:
 
     sibling = _create_numbered_sibling(path)
     logger.info("working directory %s is not empty, so this run uses %s", path, sibling)
+    warnings.warn(f"working_directory {str(path)!r} is not empty, so this run uses {str(sibling)!r}; "
+                  "the existing files are left untouched.", stacklevel=3)
     return RunDirectory(sibling, created=True)
 
 

@@ -107,7 +107,8 @@ CASES = [
     ("Ntrials zero", with_data(set_value("n", 0, 0)), ValueError, ["Ntrials", "positive"]),
     ("Ntrials wrong length", with_arguments(Ntrials=[1, 2, 3]), ValueError,
      ["Ntrials", "length 3", "21 rows"]),
-    ("Ntrials scalar", with_arguments(Ntrials=5), TypeError, ["Ntrials", "length 21"]),
+    ("Ntrials bool", with_arguments(Ntrials=True), TypeError, ["Ntrials", "length 21"]),
+    ("Ntrials scalar below the response", with_arguments(Ntrials=5), ValueError, ["Ntrials"]),
     ("E for binomial", with_arguments(E="n"), ValueError, ["E", "poisson", "remove E"]),
     ("poisson negative", poisson_arguments(
         data=pd.DataFrame({"y": [1, -1, 3], "x": [0.1, 0.2, 0.3], "e": [1.0, 1.0, 1.0]})),
@@ -281,3 +282,9 @@ def test_bad_num_threads_writes_nothing(tmp_path, fake_engine):
 def test_keep_must_be_bool(fake_engine):
     with pytest.raises(TypeError, match="keep"):
         pyinla.pyinla(**seeds_arguments(), keep="yes")
+
+
+def test_scalar_exposure_is_recycled(seeds):
+    # As in R-INLA, one number stands for every row.
+    spec = validate_call({"response": "r", "fixed": ["1"]}, "poisson", seeds, None, E=2.5)
+    assert list(spec.observation_vectors["E"]) == [2.5] * len(seeds)

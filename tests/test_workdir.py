@@ -78,9 +78,10 @@ def test_non_empty_directory_numbered_sibling(fake_engine, seeds_call, tmp_path,
     target.mkdir()
     (target / "notes.txt").write_text("user file\n")
 
-    with caplog.at_level(logging.INFO, logger="pyinla"):
+    with caplog.at_level(logging.INFO, logger="pyinla"), pytest.warns(UserWarning, match="run-1"):
         first = pyinla.pyinla(**seeds_call, working_directory=target, keep=True)
-    second = pyinla.pyinla(**seeds_call, working_directory=target, keep=True)
+    with pytest.warns(UserWarning, match="run-2"):
+        second = pyinla.pyinla(**seeds_call, working_directory=target, keep=True)
 
     assert first.working_directory == tmp_path / "run-1"
     assert second.working_directory == tmp_path / "run-2"
@@ -93,7 +94,8 @@ def test_non_empty_directory_sibling_removed(fake_engine, seeds_call, tmp_path):
     target = tmp_path / "run"
     target.mkdir()
     (target / "notes.txt").write_text("user file\n")
-    result = pyinla.pyinla(**seeds_call, working_directory=target)
+    with pytest.warns(UserWarning, match="not empty"):
+        result = pyinla.pyinla(**seeds_call, working_directory=target)
     assert result.working_directory is None
     assert not (tmp_path / "run-1").exists()
     assert names_in(target) == {"notes.txt"}
@@ -104,7 +106,8 @@ def test_existing_sibling_skipped(fake_engine, seeds_call, tmp_path):
     target.mkdir()
     (target / "notes.txt").write_text("user file\n")
     (tmp_path / "run-1").mkdir()
-    result = pyinla.pyinla(**seeds_call, working_directory=target, keep=True)
+    with pytest.warns(UserWarning, match="run-2"):
+        result = pyinla.pyinla(**seeds_call, working_directory=target, keep=True)
     assert result.working_directory == tmp_path / "run-2"
     assert list((tmp_path / "run-1").iterdir()) == []
 

@@ -15,6 +15,8 @@ namespace {
 
 constexpr double kCcdScale = 1.1;  // f0: CCD points lie on the sphere of radius f0 * sqrt(dim)
 constexpr int kMaxGridSteps = 40;  // per axis and direction
+// A point counts as above the mode only by more than this, so that rounding near a flat mode does not count.
+constexpr double kHigherDensityMargin = 1e-3;
 
 std::vector<double> theta_at(const ThetaIntegration& in, const Eigen::VectorXd& z) {
   const Eigen::VectorXd theta = in.mode + in.b * z;
@@ -134,6 +136,16 @@ void grid_points(const LatentGaussianModel& lgm, const ThetaMode& mode, ThetaInt
     if (!widened) break;
   }
 
+  // A point above the mode means the optimiser stopped at a local mode; remember the highest one.
+  double highest = mode.log_posterior + kHigherDensityMargin;
+  for (const auto& [key, ld] : known) {
+    if (ld <= highest) continue;
+    highest = ld;
+    Eigen::VectorXd z(d);
+    for (int i = 0; i < d; ++i) z[i] = key[i] * dz;
+    in->higher_theta = theta_at(*in, z);
+  }
+
   // Keep the mode first, then the box points above the threshold in box order.
   std::vector<double> all;
   for (const auto& b : box) all.push_back(known[b]);
@@ -227,6 +239,12 @@ void ccd_points(const LatentGaussianModel& lgm, const ThetaMode& mode, ThetaInte
     p.log_density = log_weighted.back();  // weights below come from this
     in->points.push_back(p);
   }
+  for (int k = 1; k < n; ++k) {
+    if (ld[k] > mode.log_posterior + kHigherDensityMargin &&
+        (in->higher_theta.empty() || ld[k] > *std::max_element(ld.begin() + 1, ld.begin() + k))) {
+      in->higher_theta = thetas[k - 1];
+    }
+  }
   in->log_mlik_integration = log_sum_exp(log_weighted) - log_sum_exp(log_reference) + 0.5 * d * std::log(2 * M_PI) +
                              std::log(std::abs(in->b.determinant()));
   for (int axis = 0; axis < d; ++axis) {
@@ -293,12 +311,14 @@ ThetaIntegration integrate_theta(const LatentGaussianModel& lgm, const ThetaMode
     run_log().line(line.str());
   }
 
-  // The Gaussian approximation with marginals at every point, side by side.
-  in.latent.resize(in.points.size());
-  run_outer(static_cast<int>(in.points.size()), [&](int k) {
-    in.latent[k] = lgm.evaluate(in.points[k].theta, mode.latent_mode, Detail::kMarginals);
-  });
   return in;
+}
+
+void compute_conditional_marginals(const LatentGaussianModel& lgm, const ThetaMode& mode, ThetaIntegration* in) {
+  in->latent.resize(in->points.size());
+  run_outer(static_cast<int>(in->points.size()), [&](int k) {
+    in->latent[k] = lgm.evaluate(in->points[k].theta, mode.latent_mode, Detail::kMarginals);
+  });
 }
 
 }  // namespace pyinla

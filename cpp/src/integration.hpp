@@ -37,8 +37,14 @@ struct ThetaIntegration {
   std::vector<double> sd_negative, sd_positive;
   double log_mlik_integration = 0;
   double log_mlik_gaussian = 0;
+  // An evaluated theta whose log density exceeds the mode's: the optimiser stopped at a local mode.
+  std::vector<double> higher_theta;
 };
 
+// Places the integration points around the mode and computes their weights and the marginal likelihood.
 ThetaIntegration integrate_theta(const LatentGaussianModel& lgm, const ThetaMode& mode);
+
+// Computes the Gaussian approximation with marginals at every integration point, side by side.
+void compute_conditional_marginals(const LatentGaussianModel& lgm, const ThetaMode& mode, ThetaIntegration* in);
 
 }  // namespace pyinla

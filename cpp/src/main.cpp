@@ -26,6 +26,8 @@ const char* const kVersion = "0.1.0";
 
 namespace {
 
+constexpr int kMaxRestarts = 3;
+
 const char* const kUsage =
     "usage: pyinla-engine [options] MODEL.ini\n"
     "\n"
@@ -87,7 +89,15 @@ std::string folder_of(const std::string& path) {
   return slash == std::string::npos ? "" : path.substr(0, slash + 1);
 }
 
-void log_configuration(const Model& m, const ThreadSpec& threads) {
+std::string prior_text(const Prior& prior) {
+  static const char* const names[] = {"loggamma", "pc.prec", "normal", "flat"};
+  std::ostringstream text;
+  text << names[static_cast<int>(prior.kind)];
+  for (double p : prior.param) text << " " << p;
+  return text.str();
+}
+
+void log_configuration(const Model& m, const ThreadSpec& requested, const ThreadSpec& threads) {
   Logger& log = run_log();
   std::string build = "Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) +
                       "." + std::to_string(EIGEN_MINOR_VERSION);
@@ -96,7 +106,12 @@ void log_configuration(const Model& m, const ThreadSpec& threads) {
 #endif
   log.line(std::string("pyinla-engine ") + kVersion + " (" + build + ")");
   log.line("model file: " + m.model_file);
-  log.line("threads: " + to_string(threads));
+  if (to_string(threads) == to_string(requested)) {
+    log.line("threads: " + to_string(threads));
+  } else {
+    log.line("threads: " + to_string(threads) + " (" + to_string(requested) + " requested, cut back to the " +
+             std::to_string(available_cpus()) + " CPUs)");
+  }
   log.line("family: " + m.family_name + ", observations: " + std::to_string(m.n_obs) +
            ", latent field size: " + std::to_string(m.latent_size));
   for (const auto& f : m.fixed) {
@@ -112,10 +127,15 @@ void log_configuration(const Model& m, const ThreadSpec& threads) {
   }
   for (const auto& h : m.hyperparameters) {
     std::ostringstream line;
-    line << "hyperparameter " << h.internal_name << ": initial " << h.initial << (h.fixed ? " (fixed)" : "");
+    line << "hyperparameter " << h.internal_name << ": prior " << prior_text(h.prior) << ", initial " << h.initial
+         << (h.fixed ? " (fixed)" : "");
     log.line(line.str());
   }
-  log.line("strategy: " + m.inla.strategy + ", int_strategy: " + m.inla.int_strategy);
+  std::ostringstream inla;
+  inla << "strategy: " << m.inla.strategy << ", int_strategy: " << m.inla.int_strategy << ", dz: " << m.inla.dz
+       << ", diff_logdens: " << m.inla.diff_logdens;
+  log.line(inla.str());
+  log.line("results: " + m.run.results_dir + ", log: " + m.run.log_file);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -140,11 +160,7 @@ int run(int argc, char** argv) {
   const std::string folder = folder_of(cl.model_file);
   run_log().open(folder + model.run.log_file, cl.verbose || model.run.verbose);
   configure_threads(threads);
-  log_configuration(model, threads);
-  if (to_string(threads) != to_string(requested)) {
-    run_log().line("threads: " + to_string(requested) + " requested, cut back to " + to_string(threads) + " for " +
-                   std::to_string(available_cpus()) + " CPUs");
-  }
+  log_configuration(model, requested, threads);
 
   RunResults results;
   results.model = &model;
@@ -152,11 +168,22 @@ int run(int argc, char** argv) {
   results.timing.emplace_back("setup", seconds_since(start));
 
   auto stage = std::chrono::steady_clock::now();
-  const ThetaMode mode = find_theta_mode(lgm);
+  ThetaMode mode = find_theta_mode(lgm, initial_theta(model));
+  ThetaIntegration integration = integrate_theta(lgm, mode);
+  // The integration points explore beyond the optimiser's path; one above the mode means a local mode, so the
+  // optimiser restarts from there (a posterior with two peaks, as a precision that may also be very large).
+  for (int restart = 0; restart < kMaxRestarts && !integration.higher_theta.empty(); ++restart) {
+    std::ostringstream line;
+    line << "The integration found a higher log density than the mode; restarting the optimiser from theta =";
+    for (double t : integration.higher_theta) line << " " << t;
+    run_log().line(line.str());
+    mode = find_theta_mode(lgm, integration.higher_theta);
+    integration = integrate_theta(lgm, mode);
+  }
   results.timing.emplace_back("mode", seconds_since(stage));
 
   stage = std::chrono::steady_clock::now();
-  const ThetaIntegration integration = integrate_theta(lgm, mode);
+  compute_conditional_marginals(lgm, mode, &integration);
   results.timing.emplace_back("integration", seconds_since(stage));
 
   stage = std::chrono::steady_clock::now();

@@ -162,14 +162,26 @@ class Mixture {
     return x;
   }
 
-  // Golden-section search for the maximum of the density around the mean.
+  // The highest point of the density: a coarse scan over mean -/+ 5 sd finds the highest peak (a mixture over
+  // theta may have two), then golden-section search refines it between the scan's neighbouring points.
   double mode() const {
     const double m = mean(), s = sd();
-    double a = m - 3 * s, b = m + 3 * s;
+    constexpr int kScan = 41;
+    const double step = 10 * s / (kScan - 1);
+    int best = 0;
+    double best_density = -1;
+    for (int k = 0; k < kScan; ++k) {
+      const double density = pdf(m - 5 * s + k * step);
+      if (density > best_density) {
+        best_density = density;
+        best = k;
+      }
+    }
+    double a = m - 5 * s + (best - 1) * step, b = m - 5 * s + (best + 1) * step;
     const double g = (std::sqrt(5.0) - 1) / 2;
     double c = b - g * (b - a), d = a + g * (b - a);
     double fc = pdf(c), fd = pdf(d);
-    for (int it = 0; it < 80; ++it) {
+    for (int it = 0; it < 40; ++it) {
       if (fc > fd) {
         b = d;
         d = c;

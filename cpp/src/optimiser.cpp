@@ -110,11 +110,14 @@ std::vector<double> evaluate_log_posteriors(const LatentGaussianModel& lgm, cons
   return values;
 }
 
-ThetaMode find_theta_mode(const LatentGaussianModel& lgm) {
-  const Model& m = lgm.model();
+std::vector<double> initial_theta(const Model& model) {
+  std::vector<double> theta;
+  for (int k : model.free_index) theta.push_back(model.hyperparameters[k].initial);
+  return theta;
+}
+
+ThetaMode find_theta_mode(const LatentGaussianModel& lgm, const std::vector<double>& theta0) {
   const int d = lgm.theta_size();
-  std::vector<double> theta0;
-  for (int k : m.free_index) theta0.push_back(m.hyperparameters[k].initial);
 
   ThetaMode mode;
   run_log().line("Compute initial values...");

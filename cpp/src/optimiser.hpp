@@ -19,7 +19,10 @@ struct ThetaMode {
 
 // Finds theta*; the gradient and Hessian evaluations run side by side in the outer arena, each starting from the
 // latent mode of the current iterate, so the result does not depend on the thread count.
-ThetaMode find_theta_mode(const LatentGaussianModel& lgm);
+ThetaMode find_theta_mode(const LatentGaussianModel& lgm, const std::vector<double>& start);
+
+// The initial values of the free hyperparameters, from the model file.
+std::vector<double> initial_theta(const Model& model);
 
 // Evaluates log pi~(theta | y) at each theta, side by side, each Newton iteration starting from `start`.
 std::vector<double> evaluate_log_posteriors(const LatentGaussianModel& lgm, const std::vector<std::vector<double>>& thetas,
