@@ -166,7 +166,7 @@ class Mixture {
   // theta may have two), then golden-section search refines it between the scan's neighbouring points.
   double mode() const {
     const double m = mean(), s = sd();
-    constexpr int kScan = 41;
+    constexpr int kScan = 31;
     const double step = 10 * s / (kScan - 1);
     int best = 0;
     double best_density = -1;
@@ -181,7 +181,7 @@ class Mixture {
     const double g = (std::sqrt(5.0) - 1) / 2;
     double c = b - g * (b - a), d = a + g * (b - a);
     double fc = pdf(c), fd = pdf(d);
-    for (int it = 0; it < 40; ++it) {
+    for (int it = 0; it < 36; ++it) {
       if (fc > fd) {
         b = d;
         d = c;
@@ -255,7 +255,7 @@ LatentMarginals summarise_latent(const Model& model, const ThetaIntegration& in)
 
   LatentMarginals out;
   out.summary.resize(size);
-  run_outer(size, [&](int i) {
+  run_all_threads(size, [&](int i) {
     out.summary[i] = summarise(mixture_of(i), z);
     out.summary[i].kld = skew ? symmetric_kld(in.latent[0].gamma1[i], in.latent[0].gamma3[i]) : 0.0;
   });

@@ -138,8 +138,9 @@ void run_inner(int count, const std::function<void(int, int)>& body) {
   });
 }
 
-void run_per_variable(int count, const std::function<void(int)>& body) {
-  const int threads = g_spec.deepest > 0 ? g_spec.deepest : g_spec.inner;
+namespace {
+
+void run_in_arena(int threads, int count, const std::function<void(int)>& body) {
   if (threads <= 1 || count <= 1) {
     for (int i = 0; i < count; ++i) body(i);
     return;
@@ -154,6 +155,16 @@ void run_per_variable(int count, const std::function<void(int)>& body) {
                         tbb::simple_partitioner());
     });
   });
+}
+
+}  // namespace
+
+void run_all_threads(int count, const std::function<void(int)>& body) {
+  run_in_arena(g_spec.outer * std::max(g_spec.inner, g_spec.deepest), count, body);
+}
+
+void run_per_variable(int count, const std::function<void(int)>& body) {
+  run_in_arena(g_spec.deepest > 0 ? g_spec.deepest : g_spec.inner, count, body);
 }
 
 void run_in_inner_arena(const std::function<void()>& body) {

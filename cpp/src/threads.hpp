@@ -31,6 +31,10 @@ void run_outer(int count, const std::function<void(int)>& body);
 // Runs body(begin, end) over fixed chunks of [0, count) in the inner arena of the calling evaluation.
 void run_inner(int count, const std::function<void(int, int)>& body);
 
+// Runs body(i) for i in [0, count) on every thread of the run (A * max(B, C)), for work outside evaluations
+// such as the summaries of each latent variable.
+void run_all_threads(int count, const std::function<void(int)>& body);
+
 // Runs body(i) for each latent variable i in [0, count) in an arena of C threads (B when C is not given).
 void run_per_variable(int count, const std::function<void(int)>& body);
 
