@@ -71,14 +71,19 @@ def main():
     print(f"machine: {platform.machine()}, {cpus} CPUs, {platform.platform()}")
     print(f"model: generic0, N = {N_LEVELS}, NOBS = {N_OBS}, gaussian; median of {args.repeats} runs\n")
 
-    seconds, engine_seconds, reference = {}, {}, None
+    seconds, engine_seconds, stages, cpu_use, reference = {}, {}, {}, {}, None
     for spec in combinations(cpus):
-        times, engine_times = [], []
+        times, engine_times, stage_times, cpu_fractions = [], [], [], []
         for _ in range(args.repeats):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             result = fit(data, cmatrix, spec)
             times.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
             engine_times.append(float(result.timing["total"]))
+            stage_times.append(result.timing.drop("total"))
+            busy = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            cpu_fractions.append(busy / float(result.timing["total"]))
             if reference is None:
                 reference = result
             elif not (result.summary_fixed.equals(reference.summary_fixed)
@@ -87,12 +92,22 @@ def main():
                 raise SystemExit(f"error: num_threads={spec} changed the fit")
         seconds[spec] = statistics.median(times)
         engine_seconds[spec] = statistics.median(engine_times)
+        stages[spec] = pd.concat(stage_times, axis=1).median(axis=1)
+        cpu_use[spec] = statistics.median(cpu_fractions)
 
     base = seconds["1:1"]
-    print("| num_threads | end to end (s) | engine (s) | speedup over 1:1 |")
-    print("|---|---|---|---|")
+    print("| num_threads | end to end (s) | engine (s) | speedup over 1:1 | engine CPU use |")
+    print("|---|---|---|---|---|")
     for spec, value in seconds.items():
-        print(f"| {spec} | {value:.3f} | {engine_seconds[spec]:.3f} | {base / value:.2f}x |")
+        print(f"| {spec} | {value:.3f} | {engine_seconds[spec]:.3f} | {base / value:.2f}x | "
+              f"{100 * cpu_use[spec]:.0f}% |")
+
+    # Seconds per engine stage show where the inner threads do their work.
+    names = list(stages["1:1"].index)
+    print("\n| num_threads | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for spec, table in stages.items():
+        print(f"| {spec} | " + " | ".join(f"{table[name]:.3f}" for name in names) + " |")
 
     outers = sorted({int(s.split(":")[0]) for s in seconds})
     inners = sorted({int(s.split(":")[1]) for s in seconds})

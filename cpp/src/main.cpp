@@ -180,11 +180,11 @@ int run(int argc, char** argv) {
     mode = find_theta_mode(lgm, integration.higher_theta);
     integration = integrate_theta(lgm, mode);
   }
-  results.timing.emplace_back("mode", seconds_since(stage));
+  results.timing.emplace_back("theta_mode_and_points", seconds_since(stage));
 
   stage = std::chrono::steady_clock::now();
   compute_conditional_marginals(lgm, mode, &integration);
-  results.timing.emplace_back("integration", seconds_since(stage));
+  results.timing.emplace_back("latent_at_points", seconds_since(stage));
 
   stage = std::chrono::steady_clock::now();
   run_log().line("Compute the marginals");

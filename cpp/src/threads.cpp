@@ -22,6 +22,17 @@ ThreadSpec g_spec;
 std::unique_ptr<tbb::global_control> g_control;
 std::unique_ptr<tbb::task_arena> g_outer;
 
+// The inner arena of the calling thread: each outer thread runs one evaluation at a time, so it keeps one arena
+// of B threads (and one of C threads) for all its evaluations instead of building one per parallel loop.
+tbb::task_arena& thread_arena(int concurrency) {
+  thread_local std::vector<std::unique_ptr<tbb::task_arena>> arenas;
+  for (auto& arena : arenas)
+    if (arena->max_concurrency() == concurrency) return *arena;
+  arenas.push_back(std::make_unique<tbb::task_arena>(concurrency));
+  arenas.back()->initialize();
+  return *arenas.back();
+}
+
 // Chunk size for observation loops: fixed, so the split never depends on the number of threads.
 constexpr int kInnerChunk = 2048;
 
@@ -126,10 +137,9 @@ void run_inner(int count, const std::function<void(int, int)>& body) {
     body(0, count);
     return;
   }
-  // Each evaluation enters its own inner arena; isolate keeps an outer-level task from being picked up by a
-  // thread that waits here, which would nest one evaluation inside another.
-  tbb::task_arena inner(g_spec.inner);
-  inner.execute([&] {
+  // isolate keeps an outer-level task from being picked up by a thread that waits here, which would nest one
+  // evaluation inside another.
+  thread_arena(g_spec.inner).execute([&] {
     tbb::this_task_arena::isolate([&] {
       tbb::parallel_for(tbb::blocked_range<int>(0, count, kInnerChunk),
                         [&](const tbb::blocked_range<int>& r) { body(r.begin(), r.end()); },
@@ -145,8 +155,7 @@ void run_in_arena(int threads, int count, const std::function<void(int)>& body) 
     for (int i = 0; i < count; ++i) body(i);
     return;
   }
-  tbb::task_arena arena(threads);
-  arena.execute([&] {
+  thread_arena(threads).execute([&] {
     tbb::this_task_arena::isolate([&] {
       tbb::parallel_for(tbb::blocked_range<int>(0, count, 16),
                         [&](const tbb::blocked_range<int>& r) {
@@ -172,8 +181,7 @@ void run_in_inner_arena(const std::function<void()>& body) {
     body();
     return;
   }
-  tbb::task_arena inner(g_spec.inner);
-  inner.execute([&] { tbb::this_task_arena::isolate(body); });
+  thread_arena(g_spec.inner).execute([&] { tbb::this_task_arena::isolate(body); });
 }
 
 void run_tasks(int count, const std::function<void(int)>& body) {
