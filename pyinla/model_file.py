@@ -85,6 +85,10 @@ def write_model_files(
         sections.append(
             ("inla", [(key, _format_value(value)) for key, value in spec.inla_options.items()])
         )
+    if any(spec.engine_compute.values()):
+        sections.append(
+            ("compute", [(key, _format_value(value)) for key, value in spec.engine_compute.items() if value])
+        )
 
     written.append(Path(MODEL_FILE))
     (run_dir / MODEL_FILE).write_text(_render(sections))

@@ -17,6 +17,7 @@ from typing import Dict, List, Optional
 import pandas as pd
 
 from pyinla.errors import ResultError
+from pyinla.outputs import read_optional_outputs
 from pyinla.model_file import MODEL_FILE, RESULTS_DIR
 from pyinla.summary import SummaryText, format_summary
 
@@ -68,6 +69,17 @@ class Result:
     working_directory: Optional[Path] = None
     # The record of the call, as written to call.json.
     call: Optional[dict] = None
+    # Per-observation outputs, present when the call asked for them (control['predictor'],
+    # control['compute']): summaries with an ID column (the 1-based row), marginals as ID/x/density.
+    summary_linear_predictor: Optional[pd.DataFrame] = None
+    summary_fitted_values: Optional[pd.DataFrame] = None
+    marginals_linear_predictor: Optional[pd.DataFrame] = None
+    marginals_fitted_values: Optional[pd.DataFrame] = None
+    # DIC (dic, p_eff, mean_deviance, deviance_of_mean), WAIC (waic, p_eff), and CPO and PIT per
+    # observation (columns ID, cpo, pit, failure).
+    dic: Optional[pd.Series] = None
+    waic: Optional[pd.Series] = None
+    cpo: Optional[pd.DataFrame] = None
 
     @property
     def cpu_used(self) -> pd.Series:
@@ -146,6 +158,7 @@ def read_results(
         n_observations=int(model.get("data", {}).get("n", 0)),
         random_models={section["name"]: section.get("model", "") for section in random_sections},
         call=call,
+        **read_optional_outputs(results_dir),
     )
 
 

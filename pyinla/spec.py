@@ -82,6 +82,8 @@ class ModelSpec:
     # control['compute'] switches: they select what the Result exposes, not what the engine runs.
     return_marginals: bool = True
     return_mlik: bool = True
+    # What the engine computes beyond the marginals: predictor, dic, waic, cpo (the [compute] section).
+    engine_compute: Dict[str, bool] = field(default_factory=dict)
 
     @property
     def n_observations(self) -> int:

@@ -28,13 +28,16 @@ FAMILY_LINKS = {"gaussian": "identity", "poisson": "log", "binomial": "logit"}
 OBSERVATION_VECTOR_FAMILY = {"E": "poisson", "Ntrials": "binomial", "scale": "gaussian"}
 
 MODEL_KEYS = ("response", "fixed", "random")
-CONTROL_KEYS = ("inla", "fixed", "family", "compute")
+CONTROL_KEYS = ("inla", "fixed", "family", "compute", "predictor")
+CONTROL_PREDICTOR_KEYS = ("compute",)
 CONTROL_INLA_KEYS = ("strategy", "int_strategy", "dz", "diff_logdens")
 CONTROL_FIXED_KEYS = ("mean", "prec", "mean_intercept", "prec_intercept")
 CONTROL_FAMILY_KEYS = ("hyper", "link")
 CONTROL_COMPUTE_KEYS = ("return_marginals", "mlik", "dic", "waic", "cpo", "config")
-# R-INLA's control.compute criteria that the engine does not compute yet.
-UNAVAILABLE_COMPUTE_KEYS = ("dic", "waic", "cpo", "config")
+# R-INLA's control.compute switches that the engine does not compute yet.
+UNAVAILABLE_COMPUTE_KEYS = ("config",)
+# control.compute switches that the engine computes (written to the model file's [compute] section).
+ENGINE_COMPUTE_KEYS = ("dic", "waic", "cpo")
 
 STRATEGIES = ("gaussian", "simplified.laplace")
 INTEGRATION_STRATEGIES = ("auto", "grid", "ccd", "eb")
@@ -85,6 +88,8 @@ def validate_call(
         )
 
     compute = _compute_switches(control.get("compute"))
+    engine_compute = {key: compute.pop(key) for key in ENGINE_COMPUTE_KEYS if key in compute}
+    engine_compute["predictor"] = _predictor_switch(control.get("predictor"))
     return ModelSpec(
         family=family,
         response=response,
@@ -95,6 +100,7 @@ def validate_call(
         inla_options=_inla_options(control.get("inla")),
         return_marginals=compute["return_marginals"],
         return_mlik=compute["mlik"],
+        engine_compute=engine_compute,
     )
 
 
@@ -349,6 +355,14 @@ def _inla_options(inla_control) -> Dict[str, object]:
                 raise ValueError(f"control['inla'][{key!r}] must be positive, got {value!r}.")
             options[key] = value
     return options
+
+
+def _predictor_switch(predictor_control) -> bool:
+    control = _check_keys(predictor_control, CONTROL_PREDICTOR_KEYS, "control['predictor']")
+    value = control.get("compute", False)
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"control['predictor']['compute'] must be True or False, got {value!r}.")
+    return bool(value)
 
 
 def _compute_switches(compute_control) -> Dict[str, bool]:

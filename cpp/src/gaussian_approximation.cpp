@@ -382,21 +382,32 @@ ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta
   result.sd = variance.cwiseMax(0.0).cwiseSqrt();
   result.gamma1 = Eigen::VectorXd::Zero(size);
   result.gamma3 = Eigen::VectorXd::Zero(size);
-  if (m.inla.strategy != "simplified.laplace" || gaussian) return result;
+  const bool skewness = m.inla.strategy == "simplified.laplace" && !gaussian;
+  if (!skewness && !m.compute.needs_linear_predictor()) return result;
 
-  // Simplified Laplace (Rue et al., 2009, sec. 3.2.3): with c_o = Cov(eta_o, x_i) / sd_i and
-  // s_o^2 = Var(eta_o) - c_o^2, gamma1_i = 1/2 sum_o s_o^2 d3_o c_o and gamma3_i = sum_o d3_o c_o^3.
+  // Var(eta_o) = a_o' Sigma a_o needs only entries of Sigma inside the pattern of L, since A'A is in Q~'s pattern.
   auto covariance = [&](int a, int b) {
     double value = factor.inverse_entry(a, b);
     if (kc > 0) value -= w_c.row(a).dot(v.row(b));
     return value;
   };
   Eigen::VectorXd eta_variance = Eigen::VectorXd::Zero(m.n_obs);
-  for (int o = 0; o < m.n_obs; ++o)
-    for (decltype(a_)::InnerIterator p(a_, o); p; ++p)
-      for (decltype(a_)::InnerIterator q(a_, o); q; ++q)
-        eta_variance[o] += p.value() * q.value() * covariance(static_cast<int>(p.col()), static_cast<int>(q.col()));
+  run_inner(m.n_obs, [&](int begin, int end) {
+    for (int o = begin; o < end; ++o)
+      for (decltype(a_)::InnerIterator p(a_, o); p; ++p)
+        for (decltype(a_)::InnerIterator q(a_, o); q; ++q)
+          eta_variance[o] += p.value() * q.value() * covariance(static_cast<int>(p.col()), static_cast<int>(q.col()));
+  });
+  if (m.compute.needs_linear_predictor()) {
+    result.eta_mean = eta;
+    result.eta_sd = eta_variance.cwiseMax(0.0).cwiseSqrt();
+    result.eta_gradient = terms.d1;
+    result.eta_curvature = -terms.d2;
+  }
+  if (!skewness) return result;
 
+  // Simplified Laplace (Rue et al., 2009, sec. 3.2.3): with c_o = Cov(eta_o, x_i) / sd_i and
+  // s_o^2 = Var(eta_o) - c_o^2, gamma1_i = 1/2 sum_o s_o^2 d3_o c_o and gamma3_i = sum_o d3_o c_o^3.
   run_per_variable(size, [&](int i) {
     if (result.sd[i] == 0.0) return;  // a node fixed by its constraint has no skewness
     Eigen::VectorXd unit = Eigen::VectorXd::Zero(size);

@@ -27,6 +27,9 @@ struct ConditionalLatent {
   Eigen::VectorXd gamma1;
   Eigen::VectorXd gamma3;
   int newton_iterations = 0;
+  // The linear predictor eta = A x + offset under pi_G (when the model asks for predictor outputs): its mean and
+  // sd, and the first derivative and minus the second derivative of log pi(y_o | eta_o) at the mean.
+  Eigen::VectorXd eta_mean, eta_sd, eta_gradient, eta_curvature;
 };
 
 // Everything about the model that does not depend on theta: the observation matrix A (eta = A x + offset), the

@@ -1,5 +1,6 @@
 #include "likelihoods.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace pyinla {
@@ -7,6 +8,14 @@ namespace pyinla {
 namespace {
 
 const double kLogTwoPi = std::log(2.0 * M_PI);
+
+// Sum of probabilities k = 0..y of a discrete distribution given by its log probability, in a stable order.
+template <typename LogProbability>
+double discrete_cdf(double y, LogProbability log_probability) {
+  double total = 0;
+  for (int k = 0; k <= static_cast<int>(y); ++k) total += std::exp(log_probability(k));
+  return std::min(total, 1.0);
+}
 
 // y ~ N(eta, 1 / (tau * scale_i)), theta = log tau.
 class GaussianLikelihood : public Likelihood {
@@ -17,6 +26,23 @@ class GaussianLikelihood : public Likelihood {
   void prepare(ObservationData& data) const override {
     data.constant.resize(data.y.size());
     for (std::size_t i = 0; i < data.y.size(); ++i) data.constant[i] = 0.5 * (std::log(data.scale[i]) - kLogTwoPi);
+  }
+
+  double inverse_link(double eta) const override { return eta; }
+
+  double log_density(const ObservationData& data, int i, double eta, const double* theta) const override {
+    const double residual = data.y[i] - eta;
+    return data.constant[i] + 0.5 * theta[0] - 0.5 * std::exp(theta[0]) * data.scale[i] * residual * residual;
+  }
+
+  double cdf(const ObservationData& data, int i, double eta, const double* theta) const override {
+    return predictive_cdf(data, i, eta, 0.0, theta);
+  }
+
+  double predictive_cdf(const ObservationData& data, int i, double mean, double variance,
+                        const double* theta) const override {
+    const double sd = std::sqrt(1.0 / (std::exp(theta[0]) * data.scale[i]) + variance);
+    return 0.5 * std::erfc(-(data.y[i] - mean) / (sd * std::sqrt(2.0)));
   }
 
   void evaluate(const ObservationData& data, const double* eta, int begin, int end, const double* theta,
@@ -47,6 +73,18 @@ class PoissonLikelihood : public Likelihood {
     }
   }
 
+  double inverse_link(double eta) const override { return std::exp(eta); }
+
+  double log_density(const ObservationData& data, int i, double eta, const double*) const override {
+    return data.constant[i] + data.y[i] * eta - data.E[i] * std::exp(eta);
+  }
+
+  double cdf(const ObservationData& data, int i, double eta, const double*) const override {
+    const double log_mu = std::log(data.E[i]) + eta;
+    const double mu = std::exp(log_mu);
+    return discrete_cdf(data.y[i], [&](int k) { return k * log_mu - mu - std::lgamma(k + 1.0); });
+  }
+
   void evaluate(const ObservationData& data, const double* eta, int begin, int end, const double*,
                 const LogLikTerms& out) const override {
     for (int i = begin; i < end; ++i) {
@@ -72,6 +110,21 @@ class BinomialLikelihood : public Likelihood {
       const double y = data.y[i], n = data.Ntrials[i];
       data.constant[i] = std::isnan(y) ? 0.0 : std::lgamma(n + 1.0) - std::lgamma(y + 1.0) - std::lgamma(n - y + 1.0);
     }
+  }
+
+  double inverse_link(double eta) const override { return 1.0 / (1.0 + std::exp(-eta)); }
+
+  double log_density(const ObservationData& data, int i, double eta, const double*) const override {
+    const double log1p_exp = eta > 0 ? eta + std::log1p(std::exp(-eta)) : std::log1p(std::exp(eta));
+    return data.constant[i] + data.y[i] * eta - data.Ntrials[i] * log1p_exp;
+  }
+
+  double cdf(const ObservationData& data, int i, double eta, const double*) const override {
+    const double n = data.Ntrials[i];
+    const double log_p = -std::log1p(std::exp(-eta)), log_q = -std::log1p(std::exp(eta));
+    return discrete_cdf(data.y[i], [&](int k) {
+      return std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0) + k * log_p + (n - k) * log_q;
+    });
   }
 
   void evaluate(const ObservationData& data, const double* eta, int begin, int end, const double*,

@@ -38,6 +38,24 @@ class Likelihood {
   // Computes data.constant once, before any evaluation.
   virtual void prepare(ObservationData& data) const = 0;
 
+  // log pi(y_i | eta_i, theta) at one observation with a response.
+  virtual double log_density(const ObservationData& data, int i, double eta, const double* theta_family) const = 0;
+
+  // The mean of y_i as a function of eta_i, without E or Ntrials: the inverse of the link function.
+  virtual double inverse_link(double eta) const = 0;
+
+  // P(Y_i <= y_i | eta_i, theta), for the probability integral transform.
+  virtual double cdf(const ObservationData& data, int i, double eta, const double* theta_family) const = 0;
+
+  // P(Y_i <= y_i) when eta_i ~ N(mean, variance). The default returns cdf() at the mean, which callers average
+  // over quadrature nodes; the Gaussian family integrates eta out exactly, because its cdf can be far steeper than
+  // the spread of eta.
+  virtual double predictive_cdf(const ObservationData& data, int i, double mean, double variance,
+                                const double* theta_family) const {
+    (void)variance;
+    return cdf(data, i, mean, theta_family);
+  }
+
   // Fills out.dK[i] for observations i in [begin, end) with a response; `theta_family` points to hyper_count()
   // values on the internal scale. Entries of missing responses are left untouched.
   virtual void evaluate(const ObservationData& data, const double* eta, int begin, int end,

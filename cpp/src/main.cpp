@@ -7,6 +7,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "criteria.hpp"
 #include "errors.hpp"
 #include "integration.hpp"
 #include "log.hpp"
@@ -190,12 +191,18 @@ int run(int argc, char** argv) {
   run_log().line("Compute the marginals");
   const LatentMarginals latent = summarise_latent(model, integration);
   const std::vector<HyperparameterMarginal> hyper = summarise_hyperparameters(model, integration);
+  PredictorMarginals predictor;
+  if (model.compute.predictor) predictor = summarise_predictor(model, integration);
+  ModelCriteria criteria;
+  if (model.compute.dic || model.compute.waic || model.compute.cpo) criteria = compute_criteria(model, integration);
   results.timing.emplace_back("marginals", seconds_since(stage));
   results.timing.emplace_back("total", seconds_since(start));
 
   results.integration = &integration;
   results.latent = &latent;
   results.hyper = &hyper;
+  if (model.compute.predictor) results.predictor = &predictor;
+  if (model.compute.dic || model.compute.waic || model.compute.cpo) results.criteria = &criteria;
   write_results(folder + model.run.results_dir, results);
   run_log().line("Done in " + std::to_string(seconds_since(start)) + " s");
   return kExitSuccess;

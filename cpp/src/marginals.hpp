@@ -26,6 +26,16 @@ struct LatentMarginals {
 
 LatentMarginals summarise_latent(const Model& model, const ThetaIntegration& integration);
 
+// Marginals of the linear predictor eta_o and of the fitted value g^-1(eta_o), one per observation.
+struct PredictorMarginals {
+  std::vector<MarginalSummary> linear_predictor, fitted;
+  std::vector<Density> linear_predictor_density, fitted_density;
+};
+
+// A mixture over the integration points of the Gaussian marginals of eta_o; the fitted value is its transform by
+// the inverse link (quantiles map through it, mean and sd by Gauss-Hermite quadrature).
+PredictorMarginals summarise_predictor(const Model& model, const ThetaIntegration& integration);
+
 struct HyperparameterMarginal {
   MarginalSummary user, internal;
   Density user_density;

@@ -219,6 +219,18 @@ InlaSettings read_inla_settings(const IniFile& ini) {
   return settings;
 }
 
+ComputeSettings read_compute_settings(const IniFile& ini) {
+  ComputeSettings settings;
+  if (!ini.has("compute")) return settings;
+  const IniSection& s = ini.section("compute");
+  settings.predictor = s.get_bool("predictor", false);
+  settings.dic = s.get_bool("dic", false);
+  settings.waic = s.get_bool("waic", false);
+  settings.cpo = s.get_bool("cpo", false);
+  s.reject_unread_keys();
+  return settings;
+}
+
 RunSettings read_run_settings(const IniFile& ini) {
   RunSettings settings;
   if (!ini.has("run")) return settings;
@@ -259,13 +271,14 @@ std::vector<double> Model::full_hyperparameters(const std::vector<double>& theta
 
 Model read_model(const std::string& model_file) {
   const IniFile ini = IniFile::read(model_file);
-  ini.reject_unknown_sections({"run", "data", "family", "inla"}, {"fixed.", "random."});
+  ini.reject_unknown_sections({"run", "data", "family", "inla", "compute"}, {"fixed.", "random."});
   const std::string folder = folder_of(model_file);
 
   Model m;
   m.model_file = model_file;
   m.run = read_run_settings(ini);
   m.inla = read_inla_settings(ini);
+  m.compute = read_compute_settings(ini);
   read_data_and_family(ini, folder, &m);
   read_fixed_effects(ini, folder, &m);
   for (int k = 0; ini.has("random." + std::to_string(k)); ++k) {

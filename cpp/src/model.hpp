@@ -29,6 +29,16 @@ struct InlaSettings {
   double diff_logdens = 6.0;
 };
 
+// Outputs beyond the latent and hyperparameter marginals (the [compute] section).
+struct ComputeSettings {
+  bool predictor = false;  // summaries and marginals of the linear predictor and the fitted values
+  bool dic = false;
+  bool waic = false;
+  bool cpo = false;  // CPO and PIT per observation
+
+  bool needs_linear_predictor() const { return predictor || dic || waic || cpo; }
+};
+
 // Settings of the run itself (the [run] section and the command line); they never change the fit.
 struct RunSettings {
   std::string num_threads = "16:1";
@@ -56,6 +66,7 @@ struct Model {
   std::vector<int> random_hyper_first;  // position of each term's first hyperparameter in `hyperparameters`
 
   InlaSettings inla;
+  ComputeSettings compute;
   RunSettings run;
 
   // Full hyperparameter vector (fixed ones at their initial values) from the free theta.

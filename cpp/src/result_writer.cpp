@@ -107,6 +107,42 @@ void write_integration(const std::string& folder, const RunResults& r) {
   mlik.out() << "log marginal-likelihood (Gaussian)," << number(r.integration->log_mlik_gaussian) << '\n';
 }
 
+void write_predictor(const std::string& folder, const RunResults& r) {
+  const PredictorMarginals& p = *r.predictor;
+  const std::pair<const char*, const std::vector<MarginalSummary>*> tables[] = {
+      {"linear_predictor", &p.linear_predictor}, {"fitted_values", &p.fitted}};
+  const std::vector<Density>* densities[] = {&p.linear_predictor_density, &p.fitted_density};
+  for (int t = 0; t < 2; ++t) {
+    CsvFile summary(folder + "/summary_" + tables[t].first + ".csv", std::string("ID,") + kSummaryColumns);
+    CsvFile marginals(folder + "/marginals_" + std::string(tables[t].first) + ".csv", "ID,x,density");
+    for (std::size_t o = 0; o < tables[t].second->size(); ++o) {
+      summary.out() << o + 1 << "," << summary_row((*tables[t].second)[o], false) << '\n';
+      const Density& d = (*densities[t])[o];
+      for (std::size_t i = 0; i < d.x.size(); ++i)
+        marginals.out() << o + 1 << "," << number(d.x[i]) << "," << number(d.density[i]) << '\n';
+    }
+  }
+}
+
+void write_criteria(const std::string& folder, const RunResults& r) {
+  const Model& m = *r.model;
+  const ModelCriteria& c = *r.criteria;
+  if (m.compute.dic) {
+    CsvFile dic(folder + "/dic.csv", "name,value");
+    dic.out() << "dic," << number(c.dic) << "\np_eff," << number(c.dic_p_effective) << "\nmean_deviance,"
+              << number(c.mean_deviance) << "\ndeviance_of_mean," << number(c.deviance_of_mean) << '\n';
+  }
+  if (m.compute.waic) {
+    CsvFile waic(folder + "/waic.csv", "name,value");
+    waic.out() << "waic," << number(c.waic) << "\np_eff," << number(c.waic_p_effective) << '\n';
+  }
+  if (m.compute.cpo) {
+    CsvFile cpo(folder + "/cpo.csv", "ID,cpo,pit,failure");
+    for (std::size_t o = 0; o < c.cpo.size(); ++o)
+      cpo.out() << o + 1 << "," << number(c.cpo[o]) << "," << number(c.pit[o]) << "," << c.failure[o] << '\n';
+  }
+}
+
 void write_timing(const std::string& folder, const RunResults& r) {
   CsvFile timing(folder + "/timing.csv", "stage,seconds");
   for (const auto& [stage, seconds] : r.timing) timing.out() << stage << "," << number(seconds) << '\n';
@@ -123,6 +159,8 @@ void write_results(const std::string& folder, const RunResults& results) {
   write_random(folder, results);
   write_hyperparameters(folder, results);
   write_integration(folder, results);
+  if (results.predictor) write_predictor(folder, results);
+  if (results.criteria) write_criteria(folder, results);
   write_timing(folder, results);
 }
 

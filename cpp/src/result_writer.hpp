@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "criteria.hpp"
 #include "integration.hpp"
 #include "marginals.hpp"
 #include "model.hpp"
@@ -16,6 +17,8 @@ struct RunResults {
   const ThetaIntegration* integration = nullptr;
   const LatentMarginals* latent = nullptr;
   const std::vector<HyperparameterMarginal>* hyper = nullptr;
+  const PredictorMarginals* predictor = nullptr;  // when [compute] predictor is set
+  const ModelCriteria* criteria = nullptr;         // when dic, waic or cpo is set
   std::vector<std::pair<std::string, double>> timing;  // stage, seconds
 };
 

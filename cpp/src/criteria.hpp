@@ -1,0 +1,24 @@
+// Model criteria from the posterior of the linear predictor: DIC, WAIC, and CPO with PIT per observation.
+#pragma once
+
+#include <vector>
+
+#include "integration.hpp"
+#include "model.hpp"
+
+namespace pyinla {
+
+struct ModelCriteria {
+  // DIC = mean deviance + p_D, with p_D = mean deviance - deviance at the posterior mean.
+  double dic = 0, dic_p_effective = 0, mean_deviance = 0, deviance_of_mean = 0;
+  // WAIC = -2 (lppd - p_WAIC), with p_WAIC the summed posterior variance of log pi(y_o | eta_o).
+  double waic = 0, waic_p_effective = 0;
+  // Per observation (NaN for a missing response): CPO = pi(y_o | y_-o), PIT = P(Y_o <= y_o | y_-o), and 1 when
+  // the leave-one-out approximation failed (the observation carries more information than the posterior).
+  std::vector<double> cpo, pit;
+  std::vector<int> failure;
+};
+
+ModelCriteria compute_criteria(const Model& model, const ThetaIntegration& integration);
+
+}  // namespace pyinla

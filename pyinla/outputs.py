@@ -1,0 +1,37 @@
+"""Reading the outputs the engine writes only on request: linear predictor, fitted values, DIC, WAIC, CPO."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from pyinla.errors import ResultError
+
+PREDICTOR_COLUMNS = ["ID", "mean", "sd", "0.025quant", "0.5quant", "0.975quant", "mode"]
+
+
+def read_optional_outputs(results_dir: Path) -> dict:
+    """Return the Result fields for the optional result files present in ``results_dir``."""
+    outputs = {}
+    for name in ("linear_predictor", "fitted_values"):
+        if (results_dir / f"summary_{name}.csv").is_file():
+            outputs[f"summary_{name}"] = _read(results_dir / f"summary_{name}.csv", PREDICTOR_COLUMNS)
+            outputs[f"marginals_{name}"] = _read(results_dir / f"marginals_{name}.csv", ["ID", "x", "density"])
+    for name in ("dic", "waic"):
+        if (results_dir / f"{name}.csv").is_file():
+            table = _read(results_dir / f"{name}.csv", ["name", "value"])
+            outputs[name] = pd.Series(table["value"].to_numpy(), index=table["name"].to_list(), name=name)
+    if (results_dir / "cpo.csv").is_file():
+        outputs["cpo"] = _read(results_dir / "cpo.csv", ["ID", "cpo", "pit", "failure"])
+    return outputs
+
+
+def _read(path: Path, columns) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError) as error:
+        raise ResultError(f"{path} could not be read: {error}") from None
+    if list(table.columns) != list(columns):
+        raise ResultError(f"{path} has columns {list(table.columns)}, expected {list(columns)}.")
+    return table

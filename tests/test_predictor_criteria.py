@@ -1,0 +1,121 @@
+"""Linear predictor, fitted values, DIC, WAIC, CPO and PIT against closed forms.
+
+With a Gaussian likelihood and every hyperparameter held fixed, the posterior of the linear predictor is exactly
+Gaussian, so each criterion has a closed form computed here with dense numpy algebra, leave-one-out included.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pyinla import datasets, pyinla
+
+pytestmark = pytest.mark.usefixtures("needs_engine")
+
+TAU_OBS = 4.0
+TAU_U = 2.5
+COMPUTE_ALL = {"predictor": {"compute": True}, "compute": {"dic": True, "waic": True, "cpo": True}}
+
+
+def normal_cdf(z):
+    return 0.5 * math.erfc(-z / math.sqrt(2))
+
+
+@pytest.fixture(scope="module")
+def gaussian_case():
+    rng = np.random.default_rng(3)
+    levels = 6
+    g = np.repeat(np.arange(levels), 4)
+    x = rng.normal(size=g.size)
+    y = 1.0 + 0.5 * x + rng.normal(scale=0.7, size=levels)[g] + rng.normal(scale=0.5, size=g.size)
+    y[5] = np.nan  # a missing response is predicted
+    df = pd.DataFrame({"y": y, "x": x, "g": g + 1})
+    control = {"family": {"hyper": {"prec": {"initial": math.log(TAU_OBS), "fixed": True}}}, **COMPUTE_ALL}
+    result = pyinla(model={"response": "y", "fixed": ["1", "x"],
+                           "random": [{"id": "g", "model": "iid",
+                                       "hyper": {"prec": {"initial": math.log(TAU_U), "fixed": True}}}]},
+                    family="gaussian", data=df, control=control)
+
+    # Dense posterior of x = (u, intercept, beta) and of eta = A x.
+    a = np.zeros((len(df), levels + 2))
+    a[np.arange(len(df)), g] = 1.0
+    a[:, levels] = 1.0
+    a[:, levels + 1] = x
+    q = np.diag(np.r_[np.full(levels, TAU_U), 0.0, 0.001])
+    observed = ~np.isnan(y)
+    precision = q + TAU_OBS * a[observed].T @ a[observed]
+    covariance = np.linalg.inv(precision)
+    mean = covariance @ (TAU_OBS * a[observed].T @ y[observed])
+    return df, result, a, q, mean, covariance
+
+
+def test_linear_predictor_matches_dense_posterior(gaussian_case):
+    df, result, a, _, mean, covariance = gaussian_case
+    eta_mean = a @ mean
+    eta_sd = np.sqrt(np.einsum("ij,jk,ik->i", a, covariance, a))
+    table = result.summary_linear_predictor
+    assert list(table["ID"]) == list(range(1, len(df) + 1))
+    np.testing.assert_allclose(table["mean"], eta_mean, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(table["sd"], eta_sd, rtol=1e-6)
+    # The missing response (row 6) is predicted like any other row.
+    assert table.loc[5, "mean"] == pytest.approx(eta_mean[5], rel=1e-7)
+    # Identity link: the fitted values are the linear predictor.
+    np.testing.assert_allclose(result.summary_fitted_values["mean"], eta_mean, rtol=1e-7, atol=1e-9)
+
+
+def test_dic_and_waic_match_closed_form(gaussian_case):
+    df, result, a, _, mean, covariance = gaussian_case
+    y = df["y"].to_numpy()
+    observed = ~np.isnan(y)
+    m = (a @ mean)[observed]
+    v = np.einsum("ij,jk,ik->i", a, covariance, a)[observed]
+    r = y[observed] - m
+    log_norm = math.log(2 * math.pi / TAU_OBS)
+
+    mean_deviance = np.sum(log_norm + TAU_OBS * (r ** 2 + v))
+    deviance_of_mean = np.sum(log_norm + TAU_OBS * r ** 2)
+    assert result.dic["mean_deviance"] == pytest.approx(mean_deviance, rel=1e-8)
+    assert result.dic["deviance_of_mean"] == pytest.approx(deviance_of_mean, rel=1e-8)
+    assert result.dic["dic"] == pytest.approx(2 * mean_deviance - deviance_of_mean, rel=1e-8)
+
+    # lppd_o = log N(y_o; m_o, v_o + 1/tau); Var log p = tau^2/4 Var((y - eta)^2) = tau^2/4 (2 v^2 + 4 r^2 v).
+    lppd = np.sum(-0.5 * np.log(2 * math.pi * (v + 1 / TAU_OBS)) - 0.5 * r ** 2 / (v + 1 / TAU_OBS))
+    p_waic = np.sum(TAU_OBS ** 2 / 4 * (2 * v ** 2 + 4 * r ** 2 * v))
+    assert result.waic["p_eff"] == pytest.approx(p_waic, rel=1e-6)
+    assert result.waic["waic"] == pytest.approx(-2 * (lppd - p_waic), rel=1e-6)
+
+
+def test_cpo_and_pit_match_leave_one_out(gaussian_case):
+    df, result, a, q, _, _ = gaussian_case
+    y = df["y"].to_numpy()
+    cpo = result.cpo.set_index("ID")
+    for o in np.flatnonzero(~np.isnan(y)):
+        keep = ~np.isnan(y)
+        keep[o] = False
+        covariance = np.linalg.inv(q + TAU_OBS * a[keep].T @ a[keep])
+        mean = covariance @ (TAU_OBS * a[keep].T @ y[keep])
+        m, v = a[o] @ mean, a[o] @ covariance @ a[o] + 1 / TAU_OBS
+        assert cpo.loc[o + 1, "cpo"] == pytest.approx(math.exp(-0.5 * (y[o] - m) ** 2 / v) / math.sqrt(2 * math.pi * v),
+                                                      rel=1e-6)
+        assert cpo.loc[o + 1, "pit"] == pytest.approx(normal_cdf((y[o] - m) / math.sqrt(v)), rel=1e-6)
+        assert cpo.loc[o + 1, "failure"] == 0
+    assert math.isnan(cpo.loc[6, "cpo"])  # no CPO for the missing response
+
+
+def test_poisson_fitted_values_transform_the_predictor():
+    result = pyinla(model={"response": "Counts", "fixed": ["1", "X"],
+                           "random": [{"id": "Region", "model": "besag", "graph": datasets.graph_path("scotland")}]},
+                    family="poisson", data=datasets.load("scotland"), E="E", control=COMPUTE_ALL)
+    eta, fitted = result.summary_linear_predictor, result.summary_fitted_values
+    # Quantiles map through exp; the mean of exp(eta) exceeds exp of the mean (Jensen).
+    np.testing.assert_allclose(fitted["0.5quant"], np.exp(eta["0.5quant"]), rtol=1e-12)
+    np.testing.assert_allclose(fitted["0.975quant"], np.exp(eta["0.975quant"]), rtol=1e-12)
+    assert (fitted["mean"] > np.exp(eta["mean"])).all()
+    # PIT values are probabilities and no leave-one-out failed on these data.
+    assert result.cpo["pit"].between(0, 1).all()
+    assert (result.cpo["failure"] == 0).all()
+    assert result.dic["p_eff"] > 0
