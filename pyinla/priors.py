@@ -19,12 +19,17 @@ PRIOR_NAMES = ("loggamma", "pc.prec", "normal", "gaussian", "flat")
 HYPER_FIELDS = ("prior", "param", "initial", "fixed")
 
 # The engine's prior for each hyperparameter when none is given (docs/engine-format.md).
-ENGINE_DEFAULT_PRIOR = {"prec": "loggamma", "rho": "normal"}
+ENGINE_DEFAULT_PRIOR = {"prec": "loggamma", "rho": "normal", "size": "loggamma", "alpha": "loggamma",
+                        "prob": "normal", "dof": "normal"}
 
-# Priors on log(precision) make no sense for the correlation's internal scale.
+# Priors on log(precision) make no sense for a correlation, a probability or degrees of freedom.
 PRIORS_ALLOWED = {
     "prec": PRIOR_NAMES,
+    "size": PRIOR_NAMES,
+    "alpha": PRIOR_NAMES,
     "rho": ("normal", "gaussian", "flat"),
+    "prob": ("normal", "gaussian", "flat"),
+    "dof": ("normal", "gaussian", "flat"),
 }
 
 # Parameters used when a prior is named without ``param``: R-INLA's defaults for these priors.

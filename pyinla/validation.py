@@ -19,15 +19,29 @@ from pyinla.latent import validate_random_terms
 from pyinla.priors import validate_hyper
 from pyinla.spec import FixedEffect, ModelSpec
 
-FAMILIES = ("gaussian", "poisson", "binomial")
-FAMILY_HYPERPARAMETERS = {"gaussian": ("prec",), "poisson": (), "binomial": ()}
+FAMILIES = ("gaussian", "poisson", "binomial", "nbinomial", "gamma", "beta", "t", "lognormal",
+            "zeroinflatedpoisson1", "zeroinflatedbinomial1", "exponential", "weibull")
+FAMILY_HYPERPARAMETERS = {
+    "gaussian": ("prec",), "poisson": (), "binomial": (), "nbinomial": ("size",), "gamma": ("prec",),
+    "beta": ("prec",), "t": ("prec", "dof"), "lognormal": ("prec",), "zeroinflatedpoisson1": ("prob",),
+    "zeroinflatedbinomial1": ("prob",), "exponential": (), "weibull": ("alpha",),
+}
+# Families whose response is a count, a count out of Ntrials, a positive value, or a survival time.
+COUNT_FAMILIES = ("poisson", "nbinomial", "zeroinflatedpoisson1")
+TRIALS_FAMILIES = ("binomial", "zeroinflatedbinomial1")
+POSITIVE_FAMILIES = ("gamma", "lognormal", "exponential", "weibull")
+SURVIVAL_FAMILIES = ("exponential", "weibull")
 # The only link each family supports: identity, log and logit, as R-INLA's defaults.
-FAMILY_LINKS = {"gaussian": "identity", "poisson": "log", "binomial": "logit"}
+FAMILY_LINKS = {
+    "gaussian": "identity", "poisson": "log", "binomial": "logit", "nbinomial": "log", "gamma": "log",
+    "beta": "logit", "t": "identity", "lognormal": "identity", "zeroinflatedpoisson1": "log",
+    "zeroinflatedbinomial1": "logit", "exponential": "log", "weibull": "log",
+}
 
 # Per-observation vectors and the family each belongs to.
-OBSERVATION_VECTOR_FAMILY = {"E": "poisson", "Ntrials": "binomial", "scale": "gaussian"}
+OBSERVATION_VECTOR_FAMILY = {"E": COUNT_FAMILIES, "Ntrials": TRIALS_FAMILIES, "scale": ("gaussian",)}
 
-MODEL_KEYS = ("response", "fixed", "random")
+MODEL_KEYS = ("response", "fixed", "random", "event")
 CONTROL_KEYS = ("inla", "fixed", "family", "compute", "predictor")
 CONTROL_PREDICTOR_KEYS = ("compute",)
 CONTROL_INLA_KEYS = ("strategy", "int_strategy", "dz", "diff_logdens")
@@ -70,6 +84,9 @@ def validate_call(
     )
     vectors = _observation_vectors(family, data, E=E, Ntrials=Ntrials, offset=offset, scale=scale)
     _check_response(family, response, vectors, model["response"])
+    event = _event_indicator(family, model.get("event"), data)
+    if event is not None:
+        vectors["event"] = event
 
     family_control = _check_keys(control.get("family"), CONTROL_FAMILY_KEYS, "control['family']")
     _check_link(family, family_control.get("link"))
@@ -146,10 +163,11 @@ def _observation_vectors(family: str, data: pd.DataFrame, **given) -> Dict[str, 
     for name, value in given.items():
         if value is None:
             continue
-        owner = OBSERVATION_VECTOR_FAMILY.get(name)
-        if owner is not None and owner != family:
+        owners = OBSERVATION_VECTOR_FAMILY.get(name)
+        if owners is not None and family not in owners:
             raise ValueError(
-                f"{name} applies to the {owner} family only, but family={family!r}; remove {name}."
+                f"{name} applies to the {format_choices(owners)} families only, but family={family!r}; "
+                f"remove {name}."
             )
         vectors[name] = observation_vector(value, data, name)
 
@@ -179,19 +197,24 @@ def _check_response(family: str, response: np.ndarray, vectors: Mapping, name: s
         raise ValueError(
             f"model['response']={name!r} has no observed values (all NaN); nothing can be fitted."
         )
-    if family == "gaussian":
-        return
-
     values = response[observed]
-    counts = (values >= 0) & (np.floor(values) == values)
-    if not counts.all():
-        position = int(np.flatnonzero(observed)[np.flatnonzero(~counts)[0]])
+    positions = np.flatnonzero(observed)
+    if family in COUNT_FAMILIES + TRIALS_FAMILIES:
+        valid, need = (values >= 0) & (np.floor(values) == values), "non-negative integer counts"
+    elif family in POSITIVE_FAMILIES:
+        valid, need = values > 0, "positive values"
+    elif family == "beta":
+        valid, need = (values > 0) & (values < 1), "values strictly between 0 and 1"
+    else:
+        return
+    if not valid.all():
+        position = int(positions[np.flatnonzero(~valid)[0]])
         raise ValueError(
             f"model['response']={name!r} has the value {show_value(response[position])} at "
-            f"position {position}; the {family} family needs non-negative integer counts."
+            f"position {position}; the {family} family needs {need}."
         )
 
-    if family == "binomial":
+    if family in TRIALS_FAMILIES:
         ntrials = vectors.get("Ntrials", np.ones_like(response))
         above = observed & ~(response <= ntrials)
         if above.any():
@@ -202,6 +225,25 @@ def _check_response(family: str, response: np.ndarray, vectors: Mapping, name: s
                 f"position {position} but Ntrials is {show_value(ntrials[position])} there; "
                 f"the response cannot exceed Ntrials.{hint}"
             )
+
+
+def _event_indicator(family: str, event, data: pd.DataFrame):
+    """Resolve model['event'] of a survival family: 1 for an observed event, 0 for a censored time."""
+    if event is None:
+        return None
+    if family not in SURVIVAL_FAMILIES:
+        raise ValueError(
+            f"model['event'] applies to the survival families {format_choices(SURVIVAL_FAMILIES)} only, "
+            f"but family={family!r}; remove 'event'."
+        )
+    values = numeric_values(require_column(data, event, "model['event']"), "model['event']")
+    if not np.isin(values, (0.0, 1.0)).all():
+        position = int(np.flatnonzero(~np.isin(values, (0.0, 1.0)))[0])
+        raise ValueError(
+            f"model['event']={event!r} has the value {show_value(values[position])} at position "
+            f"{position}; use 1 for an observed event and 0 for a right-censored time."
+        )
+    return values
 
 
 def _check_link(family: str, link) -> None:

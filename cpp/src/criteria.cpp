@@ -1,5 +1,6 @@
 #include "criteria.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "gauss_hermite.hpp"
@@ -90,7 +91,7 @@ ObservationCriteria observation_criteria(const Model& m, const ThetaIntegration&
   c.log_density_at_mean = likelihood.log_density(m.data, o, eta_mean, mean_hyper.data());
   if (!c.failure) {
     c.cpo = 1.0 / inverse_cpo;
-    c.pit = pit_weighted / inverse_cpo;
+    c.pit = std::clamp(pit_weighted / inverse_cpo, 0.0, 1.0);  // quadrature weights sum to 1 within rounding
   }
   return c;
 }

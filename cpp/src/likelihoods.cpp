@@ -1,5 +1,7 @@
 #include "likelihoods.hpp"
 
+#include "pointwise_likelihoods.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -20,7 +22,10 @@ double discrete_cdf(double y, LogProbability log_probability) {
 // y ~ N(eta, 1 / (tau * scale_i)), theta = log tau.
 class GaussianLikelihood : public Likelihood {
  public:
-  int hyper_count() const override { return 1; }
+  std::vector<FamilyHyperparameter> hyperparameters() const override {
+    return {{"prec", "Precision for the Gaussian observations", "Log precision for the Gaussian observations",
+             "loggamma", {1.0, 5e-5}, 4.0, 0}};
+  }
   bool is_gaussian() const override { return true; }
 
   void prepare(ObservationData& data) const override {
@@ -64,7 +69,6 @@ class GaussianLikelihood : public Likelihood {
 // y ~ Poisson(E_i exp(eta)).
 class PoissonLikelihood : public Likelihood {
  public:
-  int hyper_count() const override { return 0; }
 
   void prepare(ObservationData& data) const override {
     data.constant.resize(data.y.size());
@@ -102,7 +106,6 @@ class PoissonLikelihood : public Likelihood {
 // y ~ Binomial(N_i, p), p = 1 / (1 + exp(-eta)).
 class BinomialLikelihood : public Likelihood {
  public:
-  int hyper_count() const override { return 0; }
 
   void prepare(ObservationData& data) const override {
     data.constant.resize(data.y.size());
@@ -151,7 +154,7 @@ std::unique_ptr<Likelihood> make_likelihood(const std::string& name) {
   if (name == "gaussian") return std::make_unique<GaussianLikelihood>();
   if (name == "poisson") return std::make_unique<PoissonLikelihood>();
   if (name == "binomial") return std::make_unique<BinomialLikelihood>();
-  return nullptr;
+  return make_pointwise_likelihood(name);
 }
 
 }  // namespace pyinla

@@ -10,6 +10,7 @@ namespace pyinla {
 // Per-observation data every family may use; missing responses are NaN and skipped.
 struct ObservationData {
   std::vector<double> y;
+  std::vector<double> event;    // survival families: 1 for an observed event, 0 for a right-censored time
   std::vector<double> E;        // poisson exposure (default 1)
   std::vector<double> Ntrials;  // binomial trials (default 1)
   std::vector<double> scale;    // gaussian precision scale (default 1)
@@ -25,12 +26,27 @@ struct LogLikTerms {
   double* d3;
 };
 
+// A hyperparameter of a family, with R-INLA's names and default prior.
+struct FamilyHyperparameter {
+  std::string short_name;     // key in the model file: hyper.<short_name>.*
+  std::string user_name;      // e.g. "Precision for the Gaussian observations"
+  std::string internal_name;  // e.g. "Log precision for the Gaussian observations"
+  std::string prior;
+  std::vector<double> param;
+  double initial = 0;
+  int user_scale = 0;  // a UserScale value (priors.hpp)
+};
+
 class Likelihood {
  public:
   virtual ~Likelihood() = default;
 
-  // Number of hyperparameters of the family (the first entries of theta).
-  virtual int hyper_count() const = 0;
+  // The family's hyperparameters, in the order of theta.
+  virtual std::vector<FamilyHyperparameter> hyperparameters() const { return {}; }
+  int hyper_count() const { return static_cast<int>(hyperparameters().size()); }
+
+  // True for the survival families, whose data carry an event indicator.
+  virtual bool is_survival() const { return false; }
 
   // True when log pi is quadratic in eta, so one Newton step gives the exact mode.
   virtual bool is_gaussian() const { return false; }

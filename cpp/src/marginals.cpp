@@ -501,12 +501,6 @@ ThetaDensity asymmetric_gaussian_marginal(const ThetaIntegration& in, int k) {
   return out;
 }
 
-double user_derivative(UserScale scale, double theta) {
-  if (scale == UserScale::kPrecision) return std::exp(theta);
-  const double e = std::exp(-theta);
-  return 2 * e / ((1 + e) * (1 + e));
-}
-
 HyperparameterMarginal summarise_theta_density(const ThetaDensity& td, const Hyperparameter& h) {
   const std::size_t n = td.theta.size();
   std::vector<double> cdf(n, 0.0);
@@ -550,7 +544,7 @@ HyperparameterMarginal summarise_theta_density(const ThetaDensity& td, const Hyp
   std::size_t best_internal = 0, best_user = 0;
   std::vector<double> user_density(n);
   for (std::size_t i = 0; i < n; ++i) {
-    user_density[i] = f[i] / user_derivative(h.scale, td.theta[i]);
+    user_density[i] = f[i] / user_scale_derivative(h.scale, td.theta[i]);
     if (f[i] > f[best_internal]) best_internal = i;
     if (user_density[i] > user_density[best_user]) best_user = i;
   }

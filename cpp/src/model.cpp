@@ -26,23 +26,30 @@ std::vector<double> read_optional_vector(const IniSection& section, const std::s
 }
 
 void check_responses(const Model& m, const std::string& response_file) {
+  const std::string& family = m.family_name;
+  const bool counts = family == "poisson" || family == "nbinomial" || family == "zeroinflatedpoisson1";
+  const bool trials = family == "binomial" || family == "zeroinflatedbinomial1";
+  const bool positive = family == "gamma" || family == "lognormal" || family == "exponential" || family == "weibull";
   for (int i = 0; i < m.n_obs; ++i) {
     const double y = m.data.y[i];
     if (std::isnan(y)) continue;
     const std::string where = response_file + ": observation " + std::to_string(i + 1) + ": ";
-    if (m.family_name == "poisson") {
-      if (y < 0 || y != std::floor(y)) throw DataFileError(where + "a poisson response must be a count >= 0");
+    if (counts) {
+      if (y < 0 || y != std::floor(y)) throw DataFileError(where + "a " + family + " response must be a count >= 0");
       if (!(m.data.E[i] > 0)) throw DataFileError(where + "E must be positive");
     }
-    if (m.family_name == "binomial") {
+    if (trials) {
       const double n = m.data.Ntrials[i];
       if (!(n > 0) || n != std::floor(n)) throw DataFileError(where + "Ntrials must be a positive integer");
       if (y < 0 || y > n || y != std::floor(y)) {
-        throw DataFileError(where + "a binomial response must be an integer in 0..Ntrials");
+        throw DataFileError(where + "a " + family + " response must be an integer in 0..Ntrials");
       }
     }
-    if (m.family_name == "gaussian" && !(m.data.scale[i] > 0)) {
-      throw DataFileError(where + "scale must be positive");
+    if (positive && !(y > 0)) throw DataFileError(where + "a " + family + " response must be positive");
+    if (family == "beta" && !(y > 0 && y < 1)) throw DataFileError(where + "a beta response must be in (0, 1)");
+    if (family == "gaussian" && !(m.data.scale[i] > 0)) throw DataFileError(where + "scale must be positive");
+    if (m.likelihood->is_survival() && m.data.event[i] != 0 && m.data.event[i] != 1) {
+      throw DataFileError(where + "the event indicator must be 0 (censored) or 1 (event)");
     }
   }
 }
@@ -57,16 +64,24 @@ void read_data_and_family(const IniFile& ini, const std::string& folder, Model* 
   m->data.Ntrials = read_optional_vector(data, "Ntrials", folder, m->n_obs, 1.0);
   m->data.scale = read_optional_vector(data, "scale", folder, m->n_obs, 1.0);
   m->offset = read_optional_vector(data, "offset", folder, m->n_obs, 0.0);
-  data.reject_unread_keys();
 
   const IniSection& family = ini.section("family");
   m->family_name = family.get_string("name");
   m->likelihood = make_likelihood(m->family_name);
-  if (!m->likelihood) family.fail("name", "unknown family '" + m->family_name + "' (known: gaussian, poisson, binomial)");
-  if (m->family_name == "gaussian") {
-    Hyperparameter h = read_hyperparameter(family, "prec", "loggamma", {1.0, 5e-5}, 4.0);
-    h.user_name = "Precision for the Gaussian observations";
-    h.internal_name = "Log precision for the Gaussian observations";
+  if (!m->likelihood) {
+    family.fail("name", "unknown family '" + m->family_name + "' (known: gaussian, poisson, binomial, nbinomial, "
+                        "gamma, beta, t, lognormal, zeroinflatedpoisson1, zeroinflatedbinomial1, exponential, weibull)");
+  }
+  if (m->likelihood->is_survival()) {
+    m->data.event = data.has("event") ? read_vector(resolve(folder, data.get_string("event")), m->n_obs, false)
+                                      : std::vector<double>(m->n_obs, 1.0);
+  }
+  data.reject_unread_keys();
+  for (const FamilyHyperparameter& f : m->likelihood->hyperparameters()) {
+    Hyperparameter h = read_hyperparameter(family, f.short_name, f.prior, f.param, f.initial);
+    h.user_name = f.user_name;
+    h.internal_name = f.internal_name;
+    h.scale = static_cast<UserScale>(f.user_scale);
     m->hyperparameters.push_back(h);
   }
   family.reject_unread_keys();

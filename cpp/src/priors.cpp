@@ -73,8 +73,26 @@ double to_user_scale(UserScale scale, double theta) {
       return std::exp(theta);
     case UserScale::kCorrelation:
       return 2.0 / (1.0 + std::exp(-theta)) - 1.0;
+    case UserScale::kProbability:
+      return 1.0 / (1.0 + std::exp(-theta));
+    case UserScale::kDegreesOfFreedom:
+      return 2.0 + std::exp(theta);
   }
   return theta;
+}
+
+double user_scale_derivative(UserScale scale, double theta) {
+  const double e = std::exp(-theta);
+  switch (scale) {
+    case UserScale::kPrecision:
+    case UserScale::kDegreesOfFreedom:
+      return std::exp(theta);
+    case UserScale::kCorrelation:
+      return 2 * e / ((1 + e) * (1 + e));
+    case UserScale::kProbability:
+      return e / ((1 + e) * (1 + e));
+  }
+  return 1.0;
 }
 
 Hyperparameter read_hyperparameter(const IniSection& section, const std::string& short_name,

@@ -24,9 +24,14 @@ struct Prior {
 
 // How theta maps to the scale users read.
 enum class UserScale {
-  kPrecision,    // tau = exp(theta)
-  kCorrelation,  // rho = 2 / (1 + exp(-theta)) - 1
+  kPrecision,         // tau = exp(theta)
+  kCorrelation,       // rho = 2 / (1 + exp(-theta)) - 1
+  kProbability,       // p = 1 / (1 + exp(-theta))
+  kDegreesOfFreedom,  // nu = 2 + exp(theta)
 };
+
+// d user / d theta.
+double user_scale_derivative(UserScale scale, double theta);
 
 double to_user_scale(UserScale scale, double theta);
 

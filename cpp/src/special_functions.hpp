@@ -1,0 +1,10 @@
+// Digamma and its first two derivatives, for the beta likelihood.
+#pragma once
+
+namespace pyinla {
+
+double digamma(double x);
+double trigamma(double x);
+double tetragamma(double x);
+
+}  // namespace pyinla
