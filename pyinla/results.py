@@ -1,8 +1,9 @@
 """Read the engine's result files into a Result.
 
 ``read_results(run_directory)`` needs only the files on disk: the model file names the result
-folder and the random terms, and ``results/`` contains the CSV files listed in
-docs/engine-format.md. A kept run directory can therefore be read again later.
+folder and the random terms, ``results/`` contains the CSV files listed in
+docs/engine-format.md, and call.json records the call. A kept run directory can therefore be
+read again later, from any path it was moved or copied to.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class Result:
     family: str
     n_observations: int
     random_models: Dict[str, str] = field(default_factory=dict)
-    # The run directory when it was kept (keep=True), else None.
+    # The run directory of a kept run (keep=True) or of one read by load(), else None.
     working_directory: Optional[Path] = None
     # The record of the call, as written to call.json.
     call: Optional[dict] = None
@@ -106,31 +107,45 @@ def read_results(
     run_directory,
     *,
     call: Optional[dict] = None,
-    return_marginals: bool = True,
-    return_mlik: bool = True,
+    return_marginals: Optional[bool] = None,
+    return_mlik: Optional[bool] = None,
 ) -> Result:
     """Build a Result from a run directory that contains model.ini and the engine's results/.
 
     ``call`` defaults to the contents of call.json when the directory has one. The two flags
-    leave out the marginals and the marginal likelihood, as control['compute'] requests.
+    leave out the marginals and the marginal likelihood. When a flag is None, it follows
+    control['compute'] of the recorded call (True if the call did not set it), so that a kept
+    directory reads back as the Result of the original call. ``load()`` is the documented way
+    to read a kept directory.
 
     Raises:
         ResultError: if the model file or a result file is missing or malformed.
     """
     run_directory = Path(os.fspath(run_directory))
-    model = _read_model_file(run_directory / MODEL_FILE)
-    results_dir = run_directory / model.get("run", {}).get("results", RESULTS_DIR)
+    model = read_model_file(run_directory / MODEL_FILE)
+    results_dir = _results_folder(run_directory, model)
 
     random_sections = _random_sections(model)
     summary_random = {}
     for k, section in enumerate(random_sections):
         table = _read_table(results_dir / f"summary_random.{k}.csv", ["ID", *SUMMARY_COLUMNS])
-        if "n" in section and len(table) != int(section["n"]):
+        # bym and bym2 report 2n entries: the combined effect, then the spatial part.
+        levels = int(section.get("n", len(table)))
+        if section.get("model") in ("bym", "bym2"):
+            levels *= 2
+        if len(table) != levels:
             raise ResultError(
                 f"{results_dir / f'summary_random.{k}.csv'} has {len(table)} rows, but the term "
                 f"{section['name']!r} has n = {section['n']} levels."
             )
         summary_random[section["name"]] = table
+
+    if call is None and (run_directory / CALL_RECORD_FILE).is_file():
+        call = read_call_record(run_directory / CALL_RECORD_FILE)
+    if return_marginals is None:
+        return_marginals = _recorded_compute_switch(call, "return_marginals")
+    if return_mlik is None:
+        return_mlik = _recorded_compute_switch(call, "mlik")
 
     marginals_fixed = (
         _read_marginals(results_dir / "marginals_fixed.csv") if return_marginals else {}
@@ -138,9 +153,6 @@ def read_results(
     marginals_hyperpar = (
         _read_marginals(results_dir / "marginals_hyperpar.csv") if return_marginals else {}
     )
-
-    if call is None and (run_directory / CALL_RECORD_FILE).is_file():
-        call = _read_call_record(run_directory / CALL_RECORD_FILE)
 
     return Result(
         summary_fixed=_read_named_table(results_dir / "summary_fixed.csv", SUMMARY_COLUMNS),
@@ -162,7 +174,43 @@ def read_results(
     )
 
 
-def _read_model_file(path: Path) -> Dict[str, Dict[str, str]]:
+def load(run_directory) -> Result:
+    """Read a kept run directory back into the Result of the original call.
+
+    This is ``read_results(run_directory)`` with two additions: the Result's
+    ``working_directory`` is the absolute path of ``run_directory``, as it is for a run kept with
+    ``pyinla(..., keep=True)``, and a missing directory or result folder is reported as such.
+    The directory may have been moved or copied since the run.
+
+    Raises:
+        FileNotFoundError: if ``run_directory`` does not exist.
+        NotADirectoryError: if ``run_directory`` is a file.
+        ResultError: if the model file, the result folder or a result file is missing or
+            malformed.
+    """
+    path = Path(os.fspath(run_directory))
+    if not path.exists():
+        raise FileNotFoundError(f"run directory {str(run_directory)!r} not found.")
+    if not path.is_dir():
+        raise NotADirectoryError(
+            f"{str(run_directory)!r} is a file; pass the run directory that contains {MODEL_FILE}."
+        )
+    results_dir = _results_folder(path, read_model_file(path / MODEL_FILE))
+    if not results_dir.is_dir():
+        raise ResultError(
+            f"result folder {results_dir} not found: the engine has not written results into "
+            f"{path}. Run it with `pyinla rerun {path}` or `pyinla-engine {path / MODEL_FILE}`."
+        )
+    result = read_results(path)
+    result.working_directory = path.absolute()
+    return result
+
+
+def _results_folder(run_directory: Path, model: Dict[str, Dict[str, str]]) -> Path:
+    return run_directory / model.get("run", {}).get("results", RESULTS_DIR)
+
+
+def read_model_file(path: Path) -> Dict[str, Dict[str, str]]:
     """Parse the model file into {section: {key: value}}; keys keep their case."""
     parser = configparser.ConfigParser(
         delimiters=("=",),
@@ -176,17 +224,35 @@ def _read_model_file(path: Path) -> Dict[str, Dict[str, str]]:
         with open(path, encoding="utf-8") as file:
             parser.read_file(file)
     except FileNotFoundError:
-        raise ResultError(f"{path} not found; is this a pyinla run directory?") from None
+        raise ResultError(
+            f"{path} not found, so {path.parent} is not a run directory. Pass a directory kept "
+            "with pyinla(..., keep=True) or one that contains a model file."
+        ) from None
     except configparser.Error as error:
         raise ResultError(f"{path} is malformed: {error}") from None
     return {name: dict(parser[name]) for name in parser.sections()}
 
 
-def _read_call_record(path: Path) -> dict:
+def read_call_record(path: Path) -> dict:
+    """Return the call record in call.json as a dict."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        record = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ResultError(f"{path} is malformed: {error}") from None
+    if not isinstance(record, dict):
+        raise ResultError(
+            f"{path} is malformed: expected a JSON object, got {type(record).__name__}."
+        )
+    return record
+
+
+def _recorded_compute_switch(call: Optional[dict], name: str) -> bool:
+    """Return control['compute'][name] of the recorded call, or True when it is not recorded."""
+    arguments = call.get("arguments") if isinstance(call, dict) else None
+    control = arguments.get("control") if isinstance(arguments, dict) else None
+    compute = control.get("compute") if isinstance(control, dict) else None
+    switch = compute.get(name) if isinstance(compute, dict) else None
+    return switch if isinstance(switch, bool) else True
 
 
 def _random_sections(model: Dict[str, Dict[str, str]]) -> List[Dict[str, str]]:
