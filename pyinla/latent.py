@@ -27,7 +27,9 @@ from pyinla.graphs import cmatrix_triplets, graph_from_matrix, is_scipy_sparse, 
 from pyinla.priors import validate_hyper
 from pyinla.spec import RandomTerm
 
-LATENT_MODELS = ("iid", "rw1", "rw2", "ar1", "besag", "generic0", "seasonal")
+LATENT_MODELS = ("iid", "rw1", "rw2", "ar1", "besag", "bym", "bym2", "generic0", "seasonal")
+# Models on a graph: the id value r (1..n) is graph node r.
+GRAPH_MODELS = ("besag", "bym", "bym2")
 
 TERM_KEYS = (
     "id",
@@ -46,16 +48,19 @@ TERM_KEYS = (
 
 MODEL_HYPERPARAMETERS = {model: ("prec",) for model in LATENT_MODELS}
 MODEL_HYPERPARAMETERS["ar1"] = ("prec", "rho")
+MODEL_HYPERPARAMETERS["bym"] = ("prec.unstruct", "prec.spatial")
+MODEL_HYPERPARAMETERS["bym2"] = ("prec", "phi")
 
 # Options that only some models take, and the options a model cannot do without.
 OPTION_MODELS = {
     "cyclic": ("rw1", "rw2"),
     "season_length": ("seasonal",),
-    "graph": ("besag",),
+    "graph": GRAPH_MODELS,
     "Cmatrix": ("generic0",),
     "values": ("iid", "rw1", "rw2", "ar1", "seasonal"),
 }
-REQUIRED_OPTIONS = {"seasonal": "season_length", "besag": "graph", "generic0": "Cmatrix"}
+REQUIRED_OPTIONS = {"seasonal": "season_length", "besag": "graph", "bym": "graph", "bym2": "graph",
+                    "generic0": "Cmatrix"}
 
 # Models whose levels are ordered in time, so the ids must be numbers.
 ORDERED_MODELS = ("rw1", "rw2", "ar1", "seasonal")
@@ -63,6 +68,8 @@ ORDERED_MODELS = ("rw1", "rw2", "ar1", "seasonal")
 # What a level of a structure-indexed model is, in the singular and the plural.
 NODE_WORDS = {
     "besag": ("graph node", "graph nodes"),
+    "bym": ("graph node", "graph nodes"),
+    "bym2": ("graph node", "graph nodes"),
     "generic0": ("row of Cmatrix", "rows of Cmatrix"),
 }
 
@@ -109,7 +116,7 @@ def _validate_term(term, data: pd.DataFrame, where: str) -> RandomTerm:
     model = _validate_model_name(term["model"], where)
     _check_options_fit_model(term, model, where)
 
-    if model == "besag":
+    if model in GRAPH_MODELS:
         graph = _validate_graph(term["graph"], f"{where}['graph']")
         index, labels = _structure_index(ids, graph.n, term, where, model)
         random_term = RandomTerm(name, model, graph.n, index, labels, graph=graph)

@@ -16,11 +16,14 @@ from pyinla.errors import closest_name_hint, format_choices
 from pyinla.spec import Hyperparameter
 
 PRIOR_NAMES = ("loggamma", "pc.prec", "normal", "gaussian", "flat")
+# The PC prior of the bym2 mixing parameter phi, P(phi < u) = alpha.
+MIXING_PRIOR_NAMES = ("pc", "normal", "gaussian", "flat")
 HYPER_FIELDS = ("prior", "param", "initial", "fixed")
 
 # The engine's prior for each hyperparameter when none is given (docs/engine-format.md).
 ENGINE_DEFAULT_PRIOR = {"prec": "loggamma", "rho": "normal", "size": "loggamma", "alpha": "loggamma",
-                        "prob": "normal", "dof": "normal"}
+                        "prob": "normal", "dof": "normal", "prec.unstruct": "loggamma",
+                        "prec.spatial": "loggamma", "phi": "pc"}
 
 # Priors on log(precision) make no sense for a correlation, a probability or degrees of freedom.
 PRIORS_ALLOWED = {
@@ -30,10 +33,13 @@ PRIORS_ALLOWED = {
     "rho": ("normal", "gaussian", "flat"),
     "prob": ("normal", "gaussian", "flat"),
     "dof": ("normal", "gaussian", "flat"),
+    "prec.unstruct": PRIOR_NAMES,
+    "prec.spatial": PRIOR_NAMES,
+    "phi": MIXING_PRIOR_NAMES,
 }
 
 # Parameters used when a prior is named without ``param``: R-INLA's defaults for these priors.
-DEFAULT_PARAM = {"loggamma": (1.0, 5e-05), "pc.prec": (1.0, 0.01)}
+DEFAULT_PARAM = {"loggamma": (1.0, 5e-05), "pc.prec": (1.0, 0.01), "pc": (0.5, 0.5)}
 
 
 def validate_hyper(hyper, allowed_names: Iterable[str], where: str) -> Dict[str, Hyperparameter]:
@@ -138,6 +144,11 @@ def _validate_param(prior: str, param, where: str) -> Tuple[float, ...]:
         raise ValueError(
             f"{where}={param!r}: the pc.prec prior needs [u, alpha] with u > 0 and 0 < alpha < 1, "
             "meaning P(sd > u) = alpha, e.g. [1, 0.01]."
+        )
+    if prior == "pc" and not (0 < first < 1 and 0 < second < 1):
+        raise ValueError(
+            f"{where}={param!r}: the pc prior of phi needs [u, alpha] with 0 < u < 1 and "
+            "0 < alpha < 1, meaning P(phi < u) = alpha, e.g. [0.5, 0.5]."
         )
     if prior == "normal" and not second > 0:
         raise ValueError(

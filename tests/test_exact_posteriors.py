@@ -7,6 +7,8 @@ hyperparameter posterior is checked against brute-force quadrature of the exact 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -273,3 +275,53 @@ def test_scale_model_matches_generalised_inverse():
                                         df["idx"].to_numpy() - 1, q_term, np.ones(n_levels), np.exp(LOG_TAU_OBS))
     np.testing.assert_allclose(result.summary_random["idx"]["mean"].to_numpy(), mean[:n_levels], rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(result.summary_random["idx"]["sd"].to_numpy(), sd[:n_levels], rtol=1e-5)
+
+
+@pytest.mark.parametrize("model", ["bym", "bym2"])
+def test_bym_with_fixed_hyperparameters_matches_dense_posterior(model):
+    # bym: x = (u + v, u) with v iid (precision tau_v) and u besag (tau_u R). bym2: x = (b, u) with
+    # b = (sqrt(1 - phi) v + sqrt(phi) u) / sqrt(tau) and u besag on the scaled R.
+    n = 12
+    df = simulated_data(n)
+    adjacency = ring_adjacency(n)
+    r = structure("besag", n, adjacency=adjacency)
+    if model == "bym":
+        tau_v, tau_u = 3.0, 1.5
+        hyper = {"prec.unstruct": {"initial": math.log(tau_v), "fixed": True},
+                 "prec.spatial": {"initial": math.log(tau_u), "fixed": True}}
+        q = np.block([[tau_v * np.eye(n), -tau_v * np.eye(n)], [-tau_v * np.eye(n), tau_v * np.eye(n) + tau_u * r]])
+    else:
+        tau, phi = 2.0, 0.6
+        hyper = {"prec": {"initial": math.log(tau), "fixed": True},
+                 "phi": {"initial": math.log(phi / (1 - phi)), "fixed": True}}
+        scaled = r * np.exp(np.mean(np.log(np.diag(np.linalg.pinv(r)))))
+        off = -math.sqrt(phi * tau) / (1 - phi) * np.eye(n)
+        q = np.block([[tau / (1 - phi) * np.eye(n), off], [off, scaled + phi / (1 - phi) * np.eye(n)]])
+    q = q + DIAGONAL * np.eye(2 * n)
+
+    result = pyinla(model={"response": "y", "fixed": ["1", "x"],
+                           "random": [{"id": "idx", "model": model, "graph": adjacency, "hyper": hyper}]},
+                    family="gaussian", data=df, control={"family": {"hyper": fixed_prec(LOG_TAU_OBS)}})
+
+    # Observations load the first half; the sum-to-zero constraint acts on the spatial half.
+    y, x, index = df["y"].to_numpy(), df["x"].to_numpy(), df["idx"].to_numpy() - 1
+    a = np.zeros((len(df), 2 * n + 2))
+    a[np.arange(len(df)), index] = 1.0
+    a[:, 2 * n] = 1.0
+    a[:, 2 * n + 1] = x
+    prior = np.zeros((2 * n + 2, 2 * n + 2))
+    prior[:2 * n, :2 * n] = q
+    prior[2 * n + 1, 2 * n + 1] = 0.001
+    covariance = np.linalg.inv(prior + np.exp(LOG_TAU_OBS) * a.T @ a)
+    mean = covariance @ (np.exp(LOG_TAU_OBS) * a.T @ y)
+    c = np.zeros((1, 2 * n + 2))
+    c[0, n:2 * n] = 1.0
+    gain = covariance @ c.T @ np.linalg.inv(c @ covariance @ c.T)
+    mean = mean - gain @ (c @ mean)
+    sd = np.sqrt(np.diag(covariance - gain @ c @ covariance))
+
+    table = result.summary_random["idx"]
+    assert len(table) == 2 * n
+    np.testing.assert_allclose(table["mean"].to_numpy(), mean[:2 * n], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(table["sd"].to_numpy(), sd[:2 * n], rtol=1e-6)
+    np.testing.assert_allclose(result.summary_fixed["mean"].to_numpy(), mean[2 * n:], rtol=1e-6, atol=1e-8)

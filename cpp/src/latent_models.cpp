@@ -35,7 +35,51 @@ void LatentTerm::coefficients(const double* theta, std::vector<double>* c) const
     c->push_back(-s * rho);
     return;
   }
+  if (model == "bym") {
+    // x = (u + v, u): parts [[I, -I], [-I, I]] times tau_iid and [[0, 0], [0, R]] times tau_spatial.
+    c->push_back(tau);
+    c->push_back(std::exp(theta[1]));
+    return;
+  }
+  if (model == "bym2") {
+    // x = (b, u), b = (sqrt(1 - phi) v + sqrt(phi) u) / sqrt(tau): parts [[I, 0], [0, 0]],
+    // [[0, I], [I, 0]], [[0, 0], [0, R]] and [[0, 0], [0, I]].
+    const double phi = to_user_scale(UserScale::kProbability, theta[1]);
+    c->push_back(tau / (1 - phi));
+    c->push_back(-std::sqrt(phi * tau) / (1 - phi));
+    c->push_back(1.0);
+    c->push_back(phi / (1 - phi));
+    return;
+  }
   c->push_back(tau);
+}
+
+std::vector<SparseMatrix> bym_parts(const SparseMatrix& structure, bool bym2) {
+  const int n = static_cast<int>(structure.rows());
+  std::vector<Triplet> first, cross, spatial, second;
+  for (int i = 0; i < n; ++i) {
+    first.emplace_back(i, i, 1.0);
+    second.emplace_back(n + i, n + i, 1.0);
+    cross.emplace_back(i, n + i, bym2 ? 1.0 : -1.0);
+    cross.emplace_back(n + i, i, bym2 ? 1.0 : -1.0);
+  }
+  for (int col = 0; col < n; ++col)
+    for (SparseMatrix::InnerIterator it(structure, col); it; ++it)
+      spatial.emplace_back(n + static_cast<int>(it.row()), n + col, it.value());
+  auto build = [&](const std::vector<Triplet>& a, const std::vector<Triplet>& b) {
+    SparseMatrix m(2 * n, 2 * n);
+    std::vector<Triplet> all(a);
+    all.insert(all.end(), b.begin(), b.end());
+    m.setFromTriplets(all.begin(), all.end());
+    m.makeCompressed();
+    return m;
+  };
+  if (!bym2) {
+    std::vector<Triplet> cross_and_second(cross);
+    cross_and_second.insert(cross_and_second.end(), second.begin(), second.end());
+    return {build(first, cross_and_second), build(spatial, {})};
+  }
+  return {build(first, {}), build(cross, {}), build(spatial, {}), build(second, {})};
 }
 
 SparseMatrix random_walk_structure(int n, int order, bool cyclic) {
@@ -83,6 +127,15 @@ std::vector<SparseMatrix> ar1_parts(int n) {
   parts[1].setFromTriplets(inner.begin(), inner.end());
   parts[2].setFromTriplets(band.begin(), band.end());
   return parts;
+}
+
+std::vector<double> generalised_inverse_eigenvalues(const SparseMatrix& structure) {
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen{Eigen::MatrixXd(structure)};
+  const double tolerance = 1e-9 * eigen.eigenvalues().cwiseAbs().maxCoeff();
+  std::vector<double> values;
+  for (Eigen::Index i = 0; i < eigen.eigenvalues().size(); ++i)
+    if (eigen.eigenvalues()[i] > tolerance) values.push_back(1.0 / eigen.eigenvalues()[i]);
+  return values;
 }
 
 std::vector<int> connected_components(const Graph& graph) {

@@ -49,6 +49,14 @@ SparseMatrix besag_structure(const Graph& graph);
 // The three parts of the AR(1) precision: I, diag(0, 1, ..., 1, 0), and the first off-diagonals.
 std::vector<SparseMatrix> ar1_parts(int n);
 
+// The parts of bym (iid and spatial precisions) or bym2 (precision and mixing) on x = (first half, spatial half),
+// each 2n x 2n, from the besag structure R (already scaled for bym2).
+std::vector<SparseMatrix> bym_parts(const SparseMatrix& structure, bool bym2);
+
+// Eigenvalues of the generalised inverse of R on the space orthogonal to its null space (dense: computed once per
+// term, for the bym2 mixing prior).
+std::vector<double> generalised_inverse_eigenvalues(const SparseMatrix& structure);
+
 // Connected components of a graph, as a component number per node.
 std::vector<int> connected_components(const Graph& graph);
 

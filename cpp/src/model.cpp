@@ -148,10 +148,13 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
     for (int i = 0; i < t.n; ++i) t.labels.push_back(std::to_string(i + 1));
   }
 
-  const bool intrinsic = t.model == "rw1" || t.model == "rw2" || t.model == "besag" || t.model == "seasonal";
+  const bool spatial_pair = t.model == "bym" || t.model == "bym2";
+  const bool intrinsic = t.model == "rw1" || t.model == "rw2" || t.model == "besag" || t.model == "seasonal" ||
+                         spatial_pair;
   const bool constr = s.get_bool("constr", intrinsic);
   const bool cyclic = s.get_bool("cyclic", false);
-  const bool scale_model = s.get_bool("scale_model", false);
+  // bym2 is defined on the scaled structure, so its scale_model is always on.
+  const bool scale_model = s.get_bool("scale_model", t.model == "bym2");
   int season_length = 0;
   std::vector<int> component;
   SparseMatrix structure;
@@ -167,7 +170,7 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
     season_length = static_cast<int>(s.get_int("season_length"));
     if (season_length < 2 || season_length > t.n) s.fail("season_length", "must be in 2..n");
     structure = seasonal_structure(t.n, season_length);
-  } else if (t.model == "besag") {
+  } else if (t.model == "besag" || spatial_pair) {
     const std::string graph_file = resolve(folder, s.get_string("graph"));
     const Graph graph = read_graph(graph_file);
     if (graph.n != t.n) {
@@ -180,28 +183,65 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
   } else if (t.model == "ar1") {
     t.parts = ar1_parts(t.n);
   } else {
-    s.fail("model", "unknown latent model '" + t.model + "' (known: iid, rw1, rw2, ar1, besag, generic0, seasonal)");
+    s.fail("model", "unknown latent model '" + t.model + "' (known: iid, rw1, rw2, ar1, besag, bym, bym2, generic0, seasonal)");
   }
   if ((t.model != "rw1" && t.model != "rw2") && s.has("cyclic")) s.fail("cyclic", "only rw1 and rw2 can be cyclic");
 
-  if (constr) t.constraints = sum_to_zero(t.n, t.model == "besag" ? component : std::vector<int>{});
+  const bool graph_model = t.model == "besag" || spatial_pair;
+  if (constr) t.constraints = sum_to_zero(t.n, graph_model ? component : std::vector<int>{});
   else t.constraints = Eigen::MatrixXd(0, t.n);
 
+  std::vector<double> mixing_eigenvalues;
   if (t.model != "ar1") {
     const Eigen::MatrixXd null = null_space(t, component, cyclic, season_length);
     if (scale_model) structure *= structure_scale(structure, null.rows() > 0 ? null : t.constraints);
     if (null.rows() > 0) t.log_pseudo_determinant = log_pseudo_determinant(structure, null);
     t.parts = {structure};
+    if (t.model == "bym2") mixing_eigenvalues = generalised_inverse_eigenvalues(structure);
   } else if (scale_model) {
     s.fail("scale_model", "ar1 is already scaled to marginal precision tau");
   }
   t.diagonal = s.get_double("diagonal", constr ? 1e-4 : 0.0);
   if (!(t.diagonal >= 0)) s.fail("diagonal", "must be >= 0");
 
-  Hyperparameter prec = read_hyperparameter(s, "prec", "loggamma", {1.0, 5e-5}, 4.0);
-  prec.user_name = "Precision for " + t.name;
-  prec.internal_name = "Log precision for " + t.name;
-  t.hyperparameters.push_back(prec);
+  if (spatial_pair) {
+    // The latent block is (first half, spatial half), 2n long; observations use the first half, and the
+    // sum-to-zero constraints act on the spatial half.
+    const int n = t.n;
+    t.parts = bym_parts(t.parts[0], t.model == "bym2");
+    t.n = 2 * n;
+    // As in R-INLA, the 2n entries are numbered 1..2n: the first half u + v (or b), then the spatial u.
+    t.labels.clear();
+    for (int i = 0; i < t.n; ++i) t.labels.push_back(std::to_string(i + 1));
+    Eigen::MatrixXd constraints = Eigen::MatrixXd::Zero(t.constraints.rows(), t.n);
+    constraints.rightCols(n) = t.constraints;
+    t.constraints = constraints;
+  }
+
+  if (t.model == "bym") {
+    Hyperparameter iid = read_hyperparameter(s, "prec.unstruct", "loggamma", {1.0, 5e-4}, 4.0);
+    iid.user_name = "Precision for " + t.name + " (iid component)";
+    iid.internal_name = "Log precision for " + t.name + " (iid component)";
+    Hyperparameter spatial = read_hyperparameter(s, "prec.spatial", "loggamma", {1.0, 5e-4}, 4.0);
+    spatial.user_name = "Precision for " + t.name + " (spatial component)";
+    spatial.internal_name = "Log precision for " + t.name + " (spatial component)";
+    t.hyperparameters = {iid, spatial};
+  } else if (t.model == "bym2") {
+    Hyperparameter prec = read_hyperparameter(s, "prec", "pc.prec", {1.0, 0.01}, 4.0);
+    prec.user_name = "Precision for " + t.name;
+    prec.internal_name = "Log precision for " + t.name;
+    Hyperparameter phi = read_hyperparameter(s, "phi", "pc", {0.5, 0.5}, -3.0);
+    phi.user_name = "Phi for " + t.name;
+    phi.internal_name = "Logit phi for " + t.name;
+    phi.scale = UserScale::kProbability;
+    phi.prior.eigenvalues = mixing_eigenvalues;
+    t.hyperparameters = {prec, phi};
+  } else {
+    Hyperparameter prec = read_hyperparameter(s, "prec", "loggamma", {1.0, 5e-5}, 4.0);
+    prec.user_name = "Precision for " + t.name;
+    prec.internal_name = "Log precision for " + t.name;
+    t.hyperparameters.push_back(prec);
+  }
   if (t.model == "ar1") {
     Hyperparameter rho = read_hyperparameter(s, "rho", "normal", {0.0, 0.15}, 2.0);
     rho.user_name = "Rho for " + t.name;

@@ -1,5 +1,6 @@
 #include "priors.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "ini_reader.hpp"
@@ -29,8 +30,31 @@ double Prior::log_density(double theta) const {
     }
     case PriorKind::kFlat:
       return 0.0;
+    case PriorKind::kPcMixing:
+      return log_pc_mixing_density(theta);
   }
   return 0.0;
+}
+
+// PC prior of phi = logistic(theta) in bym2: d(phi) = sqrt(2 KLD(phi)) with
+// KLD(phi) = 1/2 sum_i [phi (g_i - 1) - log(1 + phi (g_i - 1))], d ~ Exp(lambda) with P(phi < u) = alpha, and the
+// Jacobians d d / d phi and d phi / d theta.
+double Prior::log_pc_mixing_density(double theta) const {
+  const double u = param[0], alpha = param[1];
+  auto kld = [&](double phi) {
+    double sum = 0;
+    for (double g : eigenvalues) sum += phi * (g - 1) - std::log1p(phi * (g - 1));
+    return 0.5 * sum;
+  };
+  const double lambda = -std::log(1 - alpha) / std::sqrt(2 * kld(u));
+  const double phi = 1.0 / (1.0 + std::exp(-theta));
+  double derivative = 0;  // d KLD / d phi
+  for (double g : eigenvalues) derivative += 0.5 * phi * (g - 1) * (g - 1) / (1 + phi * (g - 1));
+  const double k = std::max(kld(phi), 1e-300);
+  const double d = std::sqrt(2 * k);
+  // d d / d phi = KLD' / d; as phi -> 0 both vanish and their ratio tends to a constant, kept finite here.
+  const double d_prime = std::max(derivative / std::max(d, 1e-150), 1e-300);
+  return std::log(lambda) - lambda * d + std::log(d_prime) + std::log(phi * (1 - phi));
 }
 
 Prior Prior::parse(const std::string& name, const std::vector<double>& param, const IniSection& section,
@@ -58,11 +82,17 @@ Prior Prior::parse(const std::string& name, const std::vector<double>& param, co
     need(2);
     if (!(param[1] > 0)) section.fail(key, "normal needs a positive precision");
     prior.kind = PriorKind::kNormal;
+  } else if (name == "pc") {
+    need(2);
+    if (!(param[0] > 0 && param[0] < 1) || !(param[1] > 0 && param[1] < 1)) {
+      section.fail(key, "pc (for phi) needs 0 < u < 1 and 0 < alpha < 1");
+    }
+    prior.kind = PriorKind::kPcMixing;
   } else if (name == "flat") {
     prior.kind = PriorKind::kFlat;
     prior.param.clear();
   } else {
-    section.fail(key, "unknown prior '" + name + "' (known: loggamma, pc.prec, normal, gaussian, flat)");
+    section.fail(key, "unknown prior '" + name + "' (known: loggamma, pc.prec, normal, gaussian, flat, and pc for phi)");
   }
   return prior;
 }

@@ -8,14 +8,19 @@ namespace pyinla {
 
 class IniSection;
 
-enum class PriorKind { kLogGamma, kPcPrec, kNormal, kFlat };
+enum class PriorKind { kLogGamma, kPcPrec, kNormal, kFlat, kPcMixing };
 
 struct Prior {
   PriorKind kind = PriorKind::kFlat;
   std::vector<double> param;
+  // kPcMixing: the eigenvalues of the scaled structure's generalised inverse on its constraint space, which
+  // define the distance of the bym2 mixing parameter from its base model (Riebler et al., 2016).
+  std::vector<double> eigenvalues;
 
   // log pi(theta), normalised over the real line (except the flat prior, which is 0).
   double log_density(double theta) const;
+
+  double log_pc_mixing_density(double theta) const;
 
   // Parses a prior name and its parameters; throws ModelFileError through `section` naming `key`.
   static Prior parse(const std::string& name, const std::vector<double>& param, const IniSection& section,
