@@ -35,9 +35,7 @@ const char* const kUsage =
     "Fits the latent Gaussian model described by MODEL.ini by INLA and writes the results into a folder beside it.\n"
     "\n"
     "options:\n"
-    "  -t, --threads A:B[:C]  threads: A outer (hyperparameter evaluations side by side), B inner (linear algebra\n"
-    "                         of one evaluation), C for the simplified Laplace columns of one evaluation in place\n"
-    "                         of B; cut back to the number of CPUs; overrides [run] num_threads (default 16:1)\n"
+    "  -t, --threads A:B[:C]  threads: A outer, B inner per evaluation, C for simplified Laplace (default 16:1)\n"
     "  -v, --verbose          print progress to stdout (overrides [run] verbose)\n"
     "      --check            read and check the model and data files, then exit\n"
     "      --show-threads     print the thread specification given with -t as A:B[:C], then exit\n"
@@ -65,8 +63,10 @@ CommandLine parse_command_line(int argc, char** argv) {
     } else if (arg == "-t" || arg == "--threads") {
       if (i + 1 >= argc) throw UsageError(arg + " needs a value such as 4:2");
       cl.threads = argv[++i];
+      parse_thread_spec(cl.threads);  // a bad value is a usage error, whatever the model file holds
     } else if (arg.rfind("--threads=", 0) == 0) {
       cl.threads = arg.substr(10);
+      parse_thread_spec(cl.threads);
     } else if (arg == "-v" || arg == "--verbose") {
       cl.verbose = true;
     } else if (arg == "--show-threads") {
@@ -85,10 +85,6 @@ CommandLine parse_command_line(int argc, char** argv) {
   return cl;
 }
 
-std::string folder_of(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  return slash == std::string::npos ? "" : path.substr(0, slash + 1);
-}
 
 std::string prior_text(const Prior& prior) {
   static const char* const names[] = {"loggamma", "pc.prec", "normal", "flat"};
@@ -158,8 +154,7 @@ int run(int argc, char** argv) {
 
   const ThreadSpec requested = parse_thread_spec(cl.threads.empty() ? model.run.num_threads : cl.threads);
   const ThreadSpec threads = fit_to_cpus(requested, available_cpus());
-  const std::string folder = folder_of(cl.model_file);
-  run_log().open(folder + model.run.log_file, cl.verbose || model.run.verbose);
+  run_log().open(model.run.log_file, cl.verbose || model.run.verbose);
   configure_threads(threads);
   log_configuration(model, requested, threads);
 
@@ -203,7 +198,7 @@ int run(int argc, char** argv) {
   results.hyper = &hyper;
   if (model.compute.predictor) results.predictor = &predictor;
   if (model.compute.dic || model.compute.waic || model.compute.cpo) results.criteria = &criteria;
-  write_results(folder + model.run.results_dir, results);
+  write_results(model.run.results_dir, results);
   run_log().line("Done in " + std::to_string(seconds_since(start)) + " s");
   return kExitSuccess;
 }

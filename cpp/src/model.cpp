@@ -4,6 +4,7 @@
 
 #include "errors.hpp"
 #include "ini_reader.hpp"
+#include "threads.hpp"
 
 namespace pyinla {
 
@@ -286,14 +287,21 @@ ComputeSettings read_compute_settings(const IniFile& ini) {
   return settings;
 }
 
-RunSettings read_run_settings(const IniFile& ini) {
+RunSettings read_run_settings(const IniFile& ini, const std::string& folder) {
   RunSettings settings;
+  settings.results_dir = resolve(folder, settings.results_dir);
+  settings.log_file = resolve(folder, settings.log_file);
   if (!ini.has("run")) return settings;
   const IniSection& s = ini.section("run");
   settings.num_threads = s.get_string("num_threads", settings.num_threads);
+  try {
+    parse_thread_spec(settings.num_threads);
+  } catch (const UsageError& error) {
+    s.fail("num_threads", error.what());
+  }
   settings.verbose = s.get_bool("verbose", false);
-  settings.results_dir = s.get_string("results", settings.results_dir);
-  settings.log_file = s.get_string("log", settings.log_file);
+  settings.results_dir = resolve(folder, s.get_string("results", settings.results_dir));
+  settings.log_file = resolve(folder, s.get_string("log", settings.log_file));
   s.reject_unread_keys();
   return settings;
 }
@@ -331,7 +339,7 @@ Model read_model(const std::string& model_file) {
 
   Model m;
   m.model_file = model_file;
-  m.run = read_run_settings(ini);
+  m.run = read_run_settings(ini, folder);
   m.inla = read_inla_settings(ini);
   m.compute = read_compute_settings(ini);
   read_data_and_family(ini, folder, &m);

@@ -43,7 +43,7 @@ struct ComputeSettings {
 struct RunSettings {
   std::string num_threads = "16:1";
   bool verbose = false;
-  std::string results_dir = "results";
+  std::string results_dir = "results";  // resolved against the model file's folder when read
   std::string log_file = "engine.log";
 };
 
