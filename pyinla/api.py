@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 import shlex
 from pathlib import Path
 from typing import List
@@ -131,6 +132,8 @@ def pyinla(
         _finish_run_directory(run, created, keep=keep, failed=failed)
 
     result.working_directory = run.path if keep else None
+    for message in result.warnings:
+        warnings.warn(f"pyinla-engine: {message}", RuntimeWarning, stacklevel=2)
     return result
 
 

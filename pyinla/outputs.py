@@ -24,6 +24,9 @@ def read_optional_outputs(results_dir: Path) -> dict:
             outputs[name] = pd.Series(table["value"].to_numpy(), index=table["name"].to_list(), name=name)
     if (results_dir / "cpo.csv").is_file():
         outputs["cpo"] = _read(results_dir / "cpo.csv", ["ID", "cpo", "pit", "failure"])
+    if (results_dir / "warnings.txt").is_file():
+        lines = (results_dir / "warnings.txt").read_text(encoding="utf-8").splitlines()
+        outputs["warnings"] = [line for line in lines if line.strip()]
     return outputs
 
 

@@ -81,6 +81,9 @@ class Result:
     dic: Optional[pd.Series] = None
     waic: Optional[pd.Series] = None
     cpo: Optional[pd.DataFrame] = None
+    # Warnings of the engine about the fit (a hyperparameter running away, a poorly identified
+    # direction), one sentence each; pyinla() also issues them as Python warnings.
+    warnings: List[str] = field(default_factory=list)
 
     @property
     def cpu_used(self) -> pd.Series:

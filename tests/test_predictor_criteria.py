@@ -119,3 +119,17 @@ def test_poisson_fitted_values_transform_the_predictor():
     assert result.cpo["pit"].between(0, 1).all()
     assert (result.cpo["failure"] == 0).all()
     assert result.dic["p_eff"] > 0
+
+
+def test_unneeded_term_warns_about_its_precision():
+    # With a flat prior, the precision of a group effect that the data do not need runs away to a large value;
+    # the engine says so, with advice, and pyinla() passes it on as a Python warning.
+    rng = np.random.default_rng(8)
+    df = pd.DataFrame({"y": rng.normal(size=60), "g": np.repeat(np.arange(1, 7), 10)})
+    with pytest.warns(RuntimeWarning) as caught:
+        result = pyinla(model={"response": "y", "fixed": ["1"],
+                               "random": [{"id": "g", "model": "iid", "hyper": {"prec": {"prior": "flat"}}}]},
+                        family="gaussian", data=df)
+    assert any("Precision for g" in str(w.message) and "stronger prior" in str(w.message) for w in caught)
+    assert any("Precision for g" in message for message in result.warnings)
+    assert np.isfinite(result.summary_fixed["mean"]).all()

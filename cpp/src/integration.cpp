@@ -15,6 +15,11 @@ namespace {
 
 constexpr double kCcdScale = 1.1;  // f0: CCD points lie on the sphere of radius f0 * sqrt(dim)
 constexpr int kMaxGridSteps = 40;  // per axis and direction
+// Smallest curvature of -log pi(theta | y) kept along an axis: a standard deviation of 10 on the internal scale,
+// so the integration stays within reach of the mode when a direction is flat.
+constexpr double kMinCurvature = 1e-2;
+// Log density given to a point where the approximation fails (an extreme theta); far below any kept point.
+constexpr double kFailedLogDensity = -1e300;
 // A point counts as above the mode only by more than this, so that rounding near a flat mode does not count.
 constexpr double kHigherDensityMargin = 1e-3;
 
@@ -29,10 +34,11 @@ Eigen::MatrixXd standardising_matrix(const Eigen::MatrixXd& hessian) {
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(hessian);
   Eigen::VectorXd lambda = eigen.eigenvalues();
   for (Eigen::Index i = 0; i < lambda.size(); ++i) {
-    if (!(lambda[i] > 1e-6)) {
-      run_log().line("warning: the Hessian of log pi(theta | y) at the mode is not positive definite "
-                     "(eigenvalue " + std::to_string(lambda[i]) + "); a hyperparameter may be poorly identified");
-      lambda[i] = std::max(std::abs(lambda[i]), 1e-6);
+    if (!(lambda[i] > kMinCurvature)) {
+      run_log().warning("the Hessian of log pi(theta | y) at the mode is not positive definite (eigenvalue " +
+                        std::to_string(lambda[i]) + "): a hyperparameter is poorly identified; a stronger prior "
+                        "on it (for a precision, pc.prec) usually helps");
+      lambda[i] = std::max(std::abs(lambda[i]), kMinCurvature);
     }
   }
   return eigen.eigenvectors() * lambda.cwiseInverse().cwiseSqrt().asDiagonal();
@@ -46,6 +52,16 @@ double log_sum_exp(const std::vector<double>& v) {
   return top + std::log(sum);
 }
 
+// log pi~(theta | y), or kFailedLogDensity where the Gaussian approximation fails: far from the mode a grid point
+// can reach a theta where a precision matrix is not numerically positive definite, and such a point has no weight.
+double safe_log_posterior(const LatentGaussianModel& lgm, const std::vector<double>& theta, const Eigen::VectorXd& start) {
+  try {
+    return lgm.evaluate(theta, start, Detail::kLogDensity).log_posterior;
+  } catch (const NumericalError&) {
+    return kFailedLogDensity;
+  }
+}
+
 // Walks one axis direction until the log density falls more than diff_logdens below the mode.
 int walk_axis(const LatentGaussianModel& lgm, const ThetaIntegration& in, const ThetaMode& mode, int axis, int sign,
               std::map<std::vector<int>, double>* found) {
@@ -54,7 +70,7 @@ int walk_axis(const LatentGaussianModel& lgm, const ThetaIntegration& in, const 
   for (int step = 1; step <= kMaxGridSteps; ++step) {
     Eigen::VectorXd z = Eigen::VectorXd::Zero(d);
     z[axis] = sign * step * dz;
-    const double ld = lgm.evaluate(theta_at(in, z), mode.latent_mode, Detail::kLogDensity).log_posterior;
+    const double ld = safe_log_posterior(lgm, theta_at(in, z), mode.latent_mode);
     std::vector<int> key(d, 0);
     key[axis] = sign * step;
     (*found)[key] = ld;
@@ -113,7 +129,9 @@ void grid_points(const LatentGaussianModel& lgm, const ThetaMode& mode, ThetaInt
       missing.push_back(b);
       missing_theta.push_back(theta_at(*in, z));
     }
-    const std::vector<double> values = evaluate_log_posteriors(lgm, missing_theta, mode.latent_mode);
+    std::vector<double> values(missing.size());
+    run_outer(static_cast<int>(missing.size()),
+              [&](int k) { values[k] = safe_log_posterior(lgm, missing_theta[k], mode.latent_mode); });
     for (std::size_t k = 0; k < missing.size(); ++k) known[missing[k]] = values[k];
 
     bool widened = false;
@@ -148,7 +166,8 @@ void grid_points(const LatentGaussianModel& lgm, const ThetaMode& mode, ThetaInt
 
   // Keep the mode first, then the box points above the threshold in box order.
   std::vector<double> all;
-  for (const auto& b : box) all.push_back(known[b]);
+  // Far below the mode the value only shapes the interpolation of the marginals, so it is floored there.
+  for (const auto& b : box) all.push_back(std::max(known[b], mode.log_posterior - 50.0));
   in->grid.log_density = all;
   IntegrationPoint centre;
   centre.z = Eigen::VectorXd::Zero(d);

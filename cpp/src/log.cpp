@@ -18,6 +18,22 @@ void Logger::line(const std::string& text) {
   if (verbose_) std::cout << text << std::endl;  // endl flushes, so a reader sees each line as it is written
 }
 
+void Logger::warning(const std::string& text) {
+  line("warning: " + text);
+  std::lock_guard<std::mutex> lock(mutex_);
+  warnings_.push_back(text);
+}
+
+std::vector<std::string> Logger::warnings() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return warnings_;
+}
+
+void Logger::clear_warnings() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  warnings_.clear();
+}
+
 Logger& run_log() {
   static Logger logger;
   return logger;

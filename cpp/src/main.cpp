@@ -1,5 +1,6 @@
 // pyinla-engine: fits a latent Gaussian model by INLA from a model file; see docs/engine-format.md.
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstring>
 #include <exception>
@@ -135,6 +136,21 @@ void log_configuration(const Model& m, const ThreadSpec& requested, const Thread
   log.line("results: " + m.run.results_dir + ", log: " + m.run.log_file);
 }
 
+// A precision at exp(+-12) or beyond means the data hardly inform it and the prior lets it run away: a term
+// that is not needed (precision to infinity) or not identified.
+void warn_about_extreme_hyperparameters(const Model& model, const ThetaMode& mode) {
+  constexpr double kExtremeLogPrecision = 12.0;
+  for (std::size_t k = 0; k < mode.theta.size(); ++k) {
+    const Hyperparameter& h = model.hyperparameters[model.free_index[k]];
+    if (h.scale != UserScale::kPrecision || std::abs(mode.theta[k]) < kExtremeLogPrecision) continue;
+    std::ostringstream text;
+    text << h.user_name << " has its posterior mode at " << std::exp(mode.theta[k])
+         << (mode.theta[k] > 0 ? ": the term may be unnecessary" : ": the term may be unidentified")
+         << "; a stronger prior on it (e.g. pc.prec) or scale_model usually helps";
+    run_log().warning(text.str());
+  }
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -173,10 +189,12 @@ int run(int argc, char** argv) {
     line << "The integration found a higher log density than the mode; restarting the optimiser from theta =";
     for (double t : integration.higher_theta) line << " " << t;
     run_log().line(line.str());
+    run_log().clear_warnings();
     mode = find_theta_mode(lgm, integration.higher_theta);
     integration = integrate_theta(lgm, mode);
   }
   results.timing.emplace_back("theta_mode_and_points", seconds_since(stage));
+  warn_about_extreme_hyperparameters(model, mode);
 
   stage = std::chrono::steady_clock::now();
   compute_conditional_marginals(lgm, mode, &integration);

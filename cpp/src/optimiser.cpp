@@ -1,5 +1,6 @@
 #include "optimiser.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -15,6 +16,9 @@ constexpr double kGradientStep = 1e-3;  // central differences on the internal s
 constexpr double kHessianStep = 1e-2;
 constexpr double kMaxStep = 1.0;        // largest change of any theta in one BFGS step
 constexpr int kMaxIterations = 200;
+// Bound of every theta during the search: exp(20) is a precision no data set can inform, so a hyperparameter that
+// runs there is reported (with a warning at the mode) instead of overflowing.
+constexpr double kThetaBound = 20.0;
 
 std::string format_theta(const std::vector<double>& theta) {
   std::ostringstream out;
@@ -153,7 +157,7 @@ ThetaMode find_theta_mode(const LatentGaussianModel& lgm, const std::vector<doub
     bool accepted = false;
     for (int halving = 0; halving < 30; ++halving) {
       std::vector<double> theta = current.theta;
-      for (int i = 0; i < d; ++i) theta[i] += alpha * direction[i];
+      for (int i = 0; i < d; ++i) theta[i] = std::clamp(theta[i] + alpha * direction[i], -kThetaBound, kThetaBound);
       next = evaluate_iterate(lgm, theta, current.latent_mode, &mode.evaluations);
       if (next.f <= current.f + 1e-4 * alpha * direction.dot(current.gradient)) {
         accepted = true;

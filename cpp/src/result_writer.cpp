@@ -1,11 +1,13 @@
 #include "result_writer.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
 
 #include "errors.hpp"
+#include "log.hpp"
 
 namespace pyinla {
 
@@ -148,9 +150,34 @@ void write_timing(const std::string& folder, const RunResults& r) {
   for (const auto& [stage, seconds] : r.timing) timing.out() << stage << "," << number(seconds) << '\n';
 }
 
+// One warning per line; the file exists only when there are warnings.
+void write_warnings(const std::string& folder) {
+  const std::vector<std::string> warnings = run_log().warnings();
+  if (warnings.empty()) return;
+  std::ofstream out(folder + "/warnings.txt", std::ios::trunc);
+  for (const auto& w : warnings) out << w << '\n';
+  if (!out) throw OutputError(folder + "/warnings.txt: writing the warnings failed");
+}
+
+// A summary that is not finite is a failure of the approximation, never a number to report.
+void check_finite(const std::string& what, const MarginalSummary& s) {
+  for (double v : {s.mean, s.sd, s.q025, s.q50, s.q975, s.mode}) {
+    if (!std::isfinite(v)) {
+      throw NumericalError("the posterior summary of " + what + " is not finite; the model may be unidentified or "
+                           "a hyperparameter unbounded: try a stronger prior, scale_model, or fewer terms");
+    }
+  }
+}
+
 }  // namespace
 
 void write_results(const std::string& folder, const RunResults& results) {
+  for (const auto& f : results.model->fixed) check_finite("fixed effect " + f.name, results.latent->summary[f.offset]);
+  for (const auto& t : results.model->random)
+    for (int i = 0; i < t.n; ++i) check_finite("term " + t.name + " level " + t.labels[i], results.latent->summary[t.offset + i]);
+  for (std::size_t k = 0; k < results.hyper->size(); ++k) {
+    check_finite(results.model->hyperparameters[results.model->free_index[k]].user_name, (*results.hyper)[k].user);
+  }
   struct stat info;
   if (stat(folder.c_str(), &info) != 0 && mkdir(folder.c_str(), 0777) != 0) {
     throw OutputError(folder + ": cannot create the results folder");
@@ -162,6 +189,7 @@ void write_results(const std::string& folder, const RunResults& results) {
   if (results.predictor) write_predictor(folder, results);
   if (results.criteria) write_criteria(folder, results);
   write_timing(folder, results);
+  write_warnings(folder);
 }
 
 }  // namespace pyinla
