@@ -13,11 +13,17 @@ import numpy as np
 from pyinla.call_record import build_call_record, write_call_record
 from pyinla.errors import ResultError
 from pyinla.model_file import ENGINE_LOG, RESULTS_DIR, write_model_files
-from pyinla.results import CALL_RECORD_FILE, Result, read_results, result_file_names
+from pyinla.results import (
+    CALL_RECORD_FILE,
+    OPTIONAL_RESULT_FILES,
+    Result,
+    read_results,
+    result_file_names,
+)
 from pyinla.runner import TRANSCRIPT_FILE, build_command, engine_error, engine_version, run_engine
 from pyinla.threads import format_num_threads, parse_num_threads
 from pyinla.validation import validate_call
-from pyinla.workdir import RunDirectory, prepare_run_directory, remove_run_files
+from pyinla.workdir import RunDirectory, lock_working_directory, prepare_run_directory, remove_run_files
 
 logger = logging.getLogger("pyinla")
 
@@ -45,13 +51,16 @@ def pyinla(
             columns; default ['1']) and ``random`` (list of term dicts such as
             ``{'id': 'plate', 'model': 'iid'}``). As in an R formula, the intercept is included
             unless '0' or '-1' is listed.
-        family: 'gaussian', 'poisson' or 'binomial'.
+        family: 'gaussian', 'poisson', 'binomial', 'nbinomial', 'gamma', 'beta', 't', 'lognormal',
+            'zeroinflatedpoisson1', 'zeroinflatedbinomial1', 'exponential' or 'weibull' (the last two
+            take model['event'], 1 for an event and 0 for a right-censored time).
         data: pandas DataFrame with the response, covariates and term ids. A missing (NaN)
             response is allowed and does not enter the likelihood. NOTE: the engine's result
             files have no linear predictor yet, so predictions for those rows are not returned.
         control: dict with any of 'inla' (strategy, int_strategy, dz, diff_logdens), 'fixed'
-            (mean, prec, mean_intercept, prec_intercept), 'family' (hyper, link) and 'compute'
-            (return_marginals, mlik).
+            (mean, prec, mean_intercept, prec_intercept), 'family' (hyper, link), 'compute'
+            (dic, waic, cpo, return_marginals, mlik) and 'predictor' (compute: summaries of the
+            linear predictor and the fitted values, missing responses included).
         E: poisson exposure, a column name or one positive value per row.
         Ntrials: binomial number of trials, a column name or one positive integer per row.
         offset: added to the linear predictor, a column name or one value per row.
@@ -59,14 +68,15 @@ def pyinla(
         num_threads: engine threads, an int or 'A:B[:C]' (see pyinla.threads); default '16:1'.
         working_directory: folder for the run files; default a fresh temporary directory.
             A non-empty folder is never overwritten: a numbered sibling (path-1, ...) is used.
+            While a fit runs, a second fit for the same folder raises RuntimeError.
         keep: keep the run directory (model file, data, engine log, results, call.json).
         verbose: stream the engine's progress to stdout while it runs.
 
     The runtime arguments (num_threads, working_directory, keep, verbose) do not change the fit.
 
-    Random term dicts take ``id`` and ``model`` (iid, rw1, rw2, ar1, besag, generic0, seasonal)
+    Random term dicts take ``id`` and ``model`` (iid, rw1, rw2, ar1, besag, bym, bym2, generic0, seasonal)
     and optionally constr, scale_model, diagonal, cyclic (rw1, rw2), season_length (seasonal,
-    required), graph (besag, required: a graph file path or an adjacency matrix), Cmatrix
+    required), graph (besag, bym, bym2, required: a graph file path or an adjacency matrix), Cmatrix
     (generic0, required: a symmetric numpy or scipy sparse matrix), n, values and hyper. The
     ids of besag and generic0 terms are 1-based, as in R-INLA: id r is graph node r or row r
     of Cmatrix.
@@ -89,6 +99,18 @@ def pyinla(
     )
     engine, env = _locate_engine()
 
+    lock = lock_working_directory(working_directory)
+    try:
+        return _fit_in_directory(spec, engine, env, threads, model, family, data, control, E, Ntrials, offset,
+                                 scale, num_threads, working_directory, keep, verbose)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _fit_in_directory(spec, engine, env, threads, model, family, data, control, E, Ntrials, offset, scale,
+                      num_threads, working_directory, keep, verbose) -> Result:
+    """Run one fit in the run directory chosen for ``working_directory``, then clean up."""
     run = prepare_run_directory(working_directory)
     arguments = {
         "model": model,
@@ -111,6 +133,7 @@ def pyinla(
         Path(ENGINE_LOG),
         Path(RESULTS_DIR),
         *[Path(RESULTS_DIR) / name for name in result_file_names(len(spec.random))],
+        *[Path(RESULTS_DIR) / name for name in OPTIONAL_RESULT_FILES],
     ]
     failed = False
     try:

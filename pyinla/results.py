@@ -46,6 +46,19 @@ def result_file_names(n_random_terms: int) -> List[str]:
     return names
 
 
+# Files the engine writes into results/ only when asked (predictor, dic, waic, cpo) or when it has warnings.
+OPTIONAL_RESULT_FILES = [
+    "summary_linear_predictor.csv",
+    "marginals_linear_predictor.csv",
+    "summary_fitted_values.csv",
+    "marginals_fitted_values.csv",
+    "dic.csv",
+    "waic.csv",
+    "cpo.csv",
+    "warnings.txt",
+]
+
+
 @dataclass
 class Result:
     """Posterior summaries and marginals of one fit, named as in R-INLA.

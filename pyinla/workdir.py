@@ -27,6 +27,74 @@ class RunDirectory:
     created: bool
 
 
+class DirectoryLock:
+    """A lock file beside a working directory, held by one pyinla() call while it runs."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def release(self) -> None:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def lock_working_directory(working_directory):
+    """Take the lock of ``working_directory`` (None for a temporary directory needs none).
+
+    The lock is the file ``.NAME.pyinla-lock`` beside the directory, created atomically and holding
+    the process id. A second call for the same directory while the first runs raises, so it
+    cannot race the first for the directory or its numbered siblings; a lock left by a process
+    that no longer exists is taken over.
+
+    Raises:
+        RuntimeError: if another running fit holds the lock.
+    """
+    if working_directory is None or not isinstance(working_directory, (str, os.PathLike)):
+        return None
+    path = Path(os.fspath(working_directory)).expanduser().absolute()
+    if not path.parent.is_dir():
+        return None  # prepare_run_directory reports the missing parent
+    lock_path = path.parent / f".{path.name}.pyinla-lock"
+    for _ in range(2):
+        try:
+            descriptor = os.open(lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            owner = _lock_owner(lock_path)
+            if owner is not None and _process_exists(owner):
+                raise RuntimeError(
+                    f"working_directory={str(working_directory)!r} is in use by another fit "
+                    f"(process {owner}, lock file {lock_path}). Wait for it to finish or choose "
+                    "another working_directory."
+                ) from None
+            lock_path.unlink(missing_ok=True)  # left behind by a process that has ended
+            continue
+        except OSError:
+            return None  # a read-only parent: prepare_run_directory reports it
+        with os.fdopen(descriptor, "w") as file:
+            file.write(f"{os.getpid()}\n")
+        return DirectoryLock(lock_path)
+    return None
+
+
+def _lock_owner(lock_path: Path):
+    try:
+        return int(lock_path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def prepare_run_directory(working_directory) -> RunDirectory:
     """Return the run directory for ``working_directory``, creating it if needed.
 
