@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import warnings
 import shlex
+import warnings
 from pathlib import Path
 from typing import List
 
@@ -12,6 +12,7 @@ import numpy as np
 
 from pyinla.call_record import build_call_record, write_call_record
 from pyinla.errors import ResultError
+from pyinla.lincomb import validate_lincombs
 from pyinla.model_file import ENGINE_LOG, RESULTS_DIR, write_model_files
 from pyinla.results import (
     CALL_RECORD_FILE,
@@ -38,6 +39,7 @@ def pyinla(
     Ntrials=None,
     offset=None,
     scale=None,
+    lincomb=None,
     num_threads=None,
     working_directory=None,
     keep=False,
@@ -65,6 +67,9 @@ def pyinla(
         Ntrials: binomial number of trials, a column name or one positive integer per row.
         offset: added to the linear predictor, a column name or one value per row.
         scale: gaussian per-observation scale of the precision, a column name or values.
+        lincomb: linear combinations of the latent field whose marginals to compute, as
+            {name: {fixed effect: weight, random term id: {level value: weight}}}; see
+            pyinla.lincomb. Their summaries are in result.summary_lincomb.
         num_threads: engine threads, an int or 'A:B[:C]' (see pyinla.threads); default '16:1'.
         working_directory: folder for the run files; default a fresh temporary directory.
             A non-empty folder is never overwritten: a numbered sibling (path-1, ...) is used.
@@ -97,19 +102,20 @@ def pyinla(
     spec = validate_call(
         model, family, data, control, E=E, Ntrials=Ntrials, offset=offset, scale=scale
     )
+    spec.lincombs = validate_lincombs(lincomb, spec)
     engine, env = _locate_engine()
 
     lock = lock_working_directory(working_directory)
     try:
         return _fit_in_directory(spec, engine, env, threads, model, family, data, control, E, Ntrials, offset,
-                                 scale, num_threads, working_directory, keep, verbose)
+                                 scale, lincomb, num_threads, working_directory, keep, verbose)
     finally:
         if lock is not None:
             lock.release()
 
 
 def _fit_in_directory(spec, engine, env, threads, model, family, data, control, E, Ntrials, offset, scale,
-                      num_threads, working_directory, keep, verbose) -> Result:
+                      lincomb, num_threads, working_directory, keep, verbose) -> Result:
     """Run one fit in the run directory chosen for ``working_directory``, then clean up."""
     run = prepare_run_directory(working_directory)
     arguments = {
@@ -121,6 +127,7 @@ def _fit_in_directory(spec, engine, env, threads, model, family, data, control, 
         "Ntrials": Ntrials,
         "offset": offset,
         "scale": scale,
+        "lincomb": lincomb,
         "num_threads": num_threads,
         "working_directory": working_directory,
         "keep": keep,

@@ -85,6 +85,9 @@ def write_model_files(
         sections.append(
             ("inla", [(key, _format_value(value)) for key, value in spec.inla_options.items()])
         )
+    for k, (name, weights) in enumerate(spec.lincombs):
+        lines = [f"{position} {weight!r}" for position, weight in weights]
+        sections.append((f"lincomb.{k}", [("name", name), ("weights", writer.lines(f"lincomb.{k}.dat", lines))]))
     if any(spec.engine_compute.values()):
         sections.append(
             ("compute", [(key, _format_value(value)) for key, value in spec.engine_compute.items() if value])

@@ -24,6 +24,13 @@ def read_optional_outputs(results_dir: Path) -> dict:
             outputs[name] = pd.Series(table["value"].to_numpy(), index=table["name"].to_list(), name=name)
     if (results_dir / "cpo.csv").is_file():
         outputs["cpo"] = _read(results_dir / "cpo.csv", ["ID", "cpo", "pit", "failure"])
+    if (results_dir / "summary_lincomb.csv").is_file():
+        table = _read(results_dir / "summary_lincomb.csv", ["name", *PREDICTOR_COLUMNS[1:]])
+        outputs["summary_lincomb"] = table.set_index("name").rename_axis(None)
+        marginals = _read(results_dir / "marginals_lincomb.csv", ["name", "x", "density"])
+        outputs["marginals_lincomb"] = {
+            name: group[["x", "density"]].reset_index(drop=True) for name, group in marginals.groupby("name", sort=False)
+        }
     if (results_dir / "warnings.txt").is_file():
         lines = (results_dir / "warnings.txt").read_text(encoding="utf-8").splitlines()
         outputs["warnings"] = [line for line in lines if line.strip()]

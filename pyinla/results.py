@@ -56,6 +56,8 @@ OPTIONAL_RESULT_FILES = [
     "waic.csv",
     "cpo.csv",
     "warnings.txt",
+    "summary_lincomb.csv",
+    "marginals_lincomb.csv",
 ]
 
 
@@ -94,6 +96,9 @@ class Result:
     dic: Optional[pd.Series] = None
     waic: Optional[pd.Series] = None
     cpo: Optional[pd.DataFrame] = None
+    # Linear combinations (the lincomb argument): summaries indexed by name, marginals by name.
+    summary_lincomb: Optional[pd.DataFrame] = None
+    marginals_lincomb: Optional[Dict[str, pd.DataFrame]] = None
     # Warnings of the engine about the fit (a hyperparameter running away, a poorly identified
     # direction), one sentence each; pyinla() also issues them as Python warnings.
     warnings: List[str] = field(default_factory=list)

@@ -84,6 +84,8 @@ class ModelSpec:
     return_mlik: bool = True
     # What the engine computes beyond the marginals: predictor, dic, waic, cpo (the [compute] section).
     engine_compute: Dict[str, bool] = field(default_factory=dict)
+    # Linear combinations: (name, [(position in the latent field, weight), ...]).
+    lincombs: List[Tuple[str, List[Tuple[int, float]]]] = field(default_factory=list)
 
     @property
     def n_observations(self) -> int:

@@ -133,3 +133,30 @@ def test_unneeded_term_warns_about_its_precision():
     assert any("Precision for g" in str(w.message) and "stronger prior" in str(w.message) for w in caught)
     assert any("Precision for g" in message for message in result.warnings)
     assert np.isfinite(result.summary_fixed["mean"]).all()
+
+
+def test_lincomb_matches_dense_posterior(gaussian_case):
+    # x1 - 2 x (intercept minus twice the slope) and intercept + u_3, against the dense Gaussian posterior.
+    df, _, a, q, mean, covariance = gaussian_case
+    control = {"family": {"hyper": {"prec": {"initial": math.log(TAU_OBS), "fixed": True}}}}
+    result = pyinla(model={"response": "y", "fixed": ["1", "x"],
+                           "random": [{"id": "g", "model": "iid",
+                                       "hyper": {"prec": {"initial": math.log(TAU_U), "fixed": True}}}]},
+                    family="gaussian", data=df, control=control,
+                    lincomb={"contrast": {"(Intercept)": 1, "x": -2}, "group 3": {"(Intercept)": 1, "g": {3: 1}}})
+    levels = a.shape[1] - 2
+    weights = {"contrast": np.zeros(a.shape[1]), "group 3": np.zeros(a.shape[1])}
+    weights["contrast"][levels] = 1
+    weights["contrast"][levels + 1] = -2
+    weights["group 3"][levels] = 1
+    weights["group 3"][2] = 1  # level 3 is the third level
+    for name, w in weights.items():
+        assert result.summary_lincomb.loc[name, "mean"] == pytest.approx(w @ mean, rel=1e-7)
+        assert result.summary_lincomb.loc[name, "sd"] == pytest.approx(math.sqrt(w @ covariance @ w), rel=1e-6)
+        assert len(result.marginals_lincomb[name]) == 81
+
+
+def test_lincomb_rejects_unknown_term(gaussian_case):
+    df = gaussian_case[0]
+    with pytest.raises(ValueError, match="not a fixed effect or random term"):
+        pyinla(model={"response": "y", "fixed": ["1", "x"]}, family="gaussian", data=df, lincomb={"bad": {"z": 1}})

@@ -380,6 +380,22 @@ ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta
     for (int i = 0; i < size; ++i) variance[i] -= w_c.row(i).dot(v.row(i));
   }
   result.sd = variance.cwiseMax(0.0).cwiseSqrt();
+
+  // Linear combinations: Var(w'x) = w' Q~^-1 w less the constraint correction (V'w)' (C V)^-1 (V'w).
+  const int n_lincomb = static_cast<int>(m.lincombs.size());
+  result.lincomb_mean = Eigen::VectorXd::Zero(n_lincomb);
+  result.lincomb_sd = Eigen::VectorXd::Zero(n_lincomb);
+  run_per_variable(n_lincomb, [&](int k) {
+    Eigen::VectorXd w = Eigen::VectorXd::Zero(size);
+    for (const auto& [index, weight] : m.lincombs[k].weights) w[index] += weight;
+    double var = w.dot(factor.solve(w));
+    if (kc > 0) {
+      const Eigen::VectorXd vw = v.transpose() * w;
+      var -= vw.dot(s_inverse * vw);
+    }
+    result.lincomb_mean[k] = w.dot(x);
+    result.lincomb_sd[k] = std::sqrt(std::max(var, 0.0));
+  });
   result.gamma1 = Eigen::VectorXd::Zero(size);
   result.gamma3 = Eigen::VectorXd::Zero(size);
   const bool skewness = m.inla.strategy == "simplified.laplace" && !gaussian;

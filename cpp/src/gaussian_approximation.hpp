@@ -30,6 +30,8 @@ struct ConditionalLatent {
   // The linear predictor eta = A x + offset under pi_G (when the model asks for predictor outputs): its mean and
   // sd, and the first derivative and minus the second derivative of log pi(y_o | eta_o) at the mean.
   Eigen::VectorXd eta_mean, eta_sd, eta_gradient, eta_curvature;
+  // Mean and sd of each linear combination w'x under pi_G (kMarginals).
+  Eigen::VectorXd lincomb_mean, lincomb_sd;
 };
 
 // Everything about the model that does not depend on theta: the observation matrix A (eta = A x + offset), the

@@ -206,6 +206,8 @@ int run(int argc, char** argv) {
   const std::vector<HyperparameterMarginal> hyper = summarise_hyperparameters(model, integration);
   PredictorMarginals predictor;
   if (model.compute.predictor) predictor = summarise_predictor(model, integration);
+  LincombMarginals lincombs;
+  if (!model.lincombs.empty()) lincombs = summarise_lincombs(model, integration);
   ModelCriteria criteria;
   if (model.compute.dic || model.compute.waic || model.compute.cpo) criteria = compute_criteria(model, integration);
   results.timing.emplace_back("marginals", seconds_since(stage));
@@ -215,6 +217,7 @@ int run(int argc, char** argv) {
   results.latent = &latent;
   results.hyper = &hyper;
   if (model.compute.predictor) results.predictor = &predictor;
+  if (!model.lincombs.empty()) results.lincombs = &lincombs;
   if (model.compute.dic || model.compute.waic || model.compute.cpo) results.criteria = &criteria;
   write_results(model.run.results_dir, results);
   run_log().line("Done in " + std::to_string(seconds_since(start)) + " s");

@@ -276,6 +276,30 @@ LatentMarginals summarise_latent(const Model& model, const ThetaIntegration& in)
   return out;
 }
 
+LincombMarginals summarise_lincombs(const Model& model, const ThetaIntegration& in) {
+  const int n = static_cast<int>(model.lincombs.size());
+  const double z[3] = {normal_quantile(0.025), 0.0, normal_quantile(0.975)};
+  const double z_tail = normal_quantile(1e-4);
+  LincombMarginals out;
+  out.summary.resize(n);
+  out.density.resize(n);
+  run_all_threads(n, [&](int k) {
+    Mixture mix;
+    for (std::size_t p = 0; p < in.points.size(); ++p) {
+      const ConditionalLatent& c = in.latent[p];
+      mix.add(in.points[p].weight, SkewNormal::from_mode(c.lincomb_mean[k], std::max(c.lincomb_sd[k], 1e-12), 0.0));
+    }
+    out.summary[k] = summarise(mix, z);
+    const double lo = mix.quantile(1e-4, z_tail), hi = mix.quantile(1 - 1e-4, -z_tail);
+    for (int j = 0; j < 81; ++j) {
+      const double x = lo + (hi - lo) * j / 80;
+      out.density[k].x.push_back(x);
+      out.density[k].density.push_back(mix.pdf(x));
+    }
+  });
+  return out;
+}
+
 PredictorMarginals summarise_predictor(const Model& model, const ThetaIntegration& in) {
   const int n = model.n_obs;
   const double z[3] = {normal_quantile(0.025), 0.0, normal_quantile(0.975)};

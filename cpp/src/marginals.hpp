@@ -36,6 +36,14 @@ struct PredictorMarginals {
 // the inverse link (quantiles map through it, mean and sd by Gauss-Hermite quadrature).
 PredictorMarginals summarise_predictor(const Model& model, const ThetaIntegration& integration);
 
+// Marginals of the linear combinations: mixtures over the integration points of their Gaussian marginals.
+struct LincombMarginals {
+  std::vector<MarginalSummary> summary;
+  std::vector<Density> density;
+};
+
+LincombMarginals summarise_lincombs(const Model& model, const ThetaIntegration& integration);
+
 struct HyperparameterMarginal {
   MarginalSummary user, internal;
   Density user_density;

@@ -1,6 +1,8 @@
 #include "model.hpp"
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
 #include "errors.hpp"
 #include "ini_reader.hpp"
@@ -254,6 +256,40 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
   return t;
 }
 
+// Reads `index weight` pairs, one per line, with 0-based positions in the latent field.
+std::vector<std::pair<int, double>> read_weight_pairs(const std::string& path, int latent_size) {
+  std::ifstream in(path);
+  if (!in) throw DataFileError(path + ": cannot open the data file");
+  std::vector<std::pair<int, double>> pairs;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    std::istringstream fields(line);
+    long index = -1;
+    double weight = 0;
+    std::string rest;
+    if (!(fields >> index >> weight) || (fields >> rest) || !std::isfinite(weight)) {
+      throw DataFileError(path + ":" + std::to_string(number) + ": expected 'index weight'");
+    }
+    if (index < 0 || index >= latent_size) {
+      throw DataFileError(path + ":" + std::to_string(number) + ": index outside 0.." +
+                          std::to_string(latent_size - 1));
+    }
+    pairs.emplace_back(static_cast<int>(index), weight);
+  }
+  return pairs;
+}
+
+LinearCombination read_lincomb(const IniSection& s, const std::string& folder, int latent_size) {
+  LinearCombination combination;
+  combination.name = s.get_string("name");
+  combination.weights = read_weight_pairs(resolve(folder, s.get_string("weights")), latent_size);
+  if (combination.weights.empty()) s.fail("weights", "a linear combination needs at least one weight");
+  s.reject_unread_keys();
+  return combination;
+}
+
 InlaSettings read_inla_settings(const IniFile& ini) {
   InlaSettings settings;
   if (!ini.has("inla")) return settings;
@@ -334,7 +370,7 @@ std::vector<double> Model::full_hyperparameters(const std::vector<double>& theta
 
 Model read_model(const std::string& model_file) {
   const IniFile ini = IniFile::read(model_file);
-  ini.reject_unknown_sections({"run", "data", "family", "inla", "compute"}, {"fixed.", "random."});
+  ini.reject_unknown_sections({"run", "data", "family", "inla", "compute"}, {"fixed.", "random.", "lincomb."});
   const std::string folder = folder_of(model_file);
 
   Model m;
@@ -347,21 +383,26 @@ Model read_model(const std::string& model_file) {
   for (int k = 0; ini.has("random." + std::to_string(k)); ++k) {
     m.random.push_back(read_random_term(ini.section("random." + std::to_string(k)), folder, m.n_obs));
   }
+  if (m.fixed.empty() && m.random.empty()) throw ModelFileError(model_file + ": the model has no latent terms");
+  lay_out_latent_field(&m);
+  for (int k = 0; ini.has("lincomb." + std::to_string(k)); ++k) {
+    m.lincombs.push_back(read_lincomb(ini.section("lincomb." + std::to_string(k)), folder, m.latent_size));
+  }
   for (const auto& s : ini.sections()) {
     const std::string& name = s.name();
-    for (const std::string prefix : {"fixed.", "random."}) {
+    for (const std::string prefix : {"fixed.", "random.", "lincomb."}) {
       if (name.rfind(prefix, 0) != 0) continue;
       const std::string number = name.substr(prefix.size());
       const bool numbered = !number.empty() && number.size() < 7 &&
                             number.find_first_not_of("0123456789") == std::string::npos;
-      const int count = prefix == "fixed." ? static_cast<int>(m.fixed.size()) : static_cast<int>(m.random.size());
+      const int count = static_cast<int>(prefix == "fixed."    ? m.fixed.size()
+                                         : prefix == "random." ? m.random.size()
+                                                               : m.lincombs.size());
       if (!numbered || std::stoi(number) >= count) {
         throw ModelFileError(model_file + ": section [" + name + "] is not numbered 0, 1, ... without gaps");
       }
     }
   }
-  if (m.fixed.empty() && m.random.empty()) throw ModelFileError(model_file + ": the model has no latent terms");
-  lay_out_latent_field(&m);
   return m;
 }
 

@@ -21,6 +21,12 @@ struct FixedEffect {
   int offset = 0;  // position in x
 };
 
+// A linear combination w'x of the latent field, whose marginal is reported like a latent variable's.
+struct LinearCombination {
+  std::string name;
+  std::vector<std::pair<int, double>> weights;  // (position in x, weight)
+};
+
 // Settings of the approximation (the [inla] section).
 struct InlaSettings {
   std::string strategy = "simplified.laplace";
@@ -64,6 +70,7 @@ struct Model {
   std::vector<Hyperparameter> hyperparameters;
   std::vector<int> free_index;
   std::vector<int> random_hyper_first;  // position of each term's first hyperparameter in `hyperparameters`
+  std::vector<LinearCombination> lincombs;
 
   InlaSettings inla;
   ComputeSettings compute;

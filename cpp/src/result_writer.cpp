@@ -126,6 +126,18 @@ void write_predictor(const std::string& folder, const RunResults& r) {
   }
 }
 
+void write_lincombs(const std::string& folder, const RunResults& r) {
+  CsvFile summary(folder + "/summary_lincomb.csv", std::string("name,") + kSummaryColumns);
+  CsvFile marginals(folder + "/marginals_lincomb.csv", "name,x,density");
+  for (std::size_t k = 0; k < r.model->lincombs.size(); ++k) {
+    const std::string name = field(r.model->lincombs[k].name);
+    summary.out() << name << "," << summary_row(r.lincombs->summary[k], false) << '\n';
+    const Density& d = r.lincombs->density[k];
+    for (std::size_t i = 0; i < d.x.size(); ++i)
+      marginals.out() << name << "," << number(d.x[i]) << "," << number(d.density[i]) << '\n';
+  }
+}
+
 void write_criteria(const std::string& folder, const RunResults& r) {
   const Model& m = *r.model;
   const ModelCriteria& c = *r.criteria;
@@ -188,6 +200,7 @@ void write_results(const std::string& folder, const RunResults& results) {
   write_integration(folder, results);
   if (results.predictor) write_predictor(folder, results);
   if (results.criteria) write_criteria(folder, results);
+  if (results.lincombs) write_lincombs(folder, results);
   write_timing(folder, results);
   write_warnings(folder);
 }

@@ -19,6 +19,7 @@ struct RunResults {
   const std::vector<HyperparameterMarginal>* hyper = nullptr;
   const PredictorMarginals* predictor = nullptr;  // when [compute] predictor is set
   const ModelCriteria* criteria = nullptr;         // when dic, waic or cpo is set
+  const LincombMarginals* lincombs = nullptr;      // when the model has [lincomb.K] sections
   std::vector<std::pair<std::string, double>> timing;  // stage, seconds
 };
 
