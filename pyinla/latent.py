@@ -65,7 +65,7 @@ REQUIRED_OPTIONS = {"seasonal": "season_length", "besag": "graph", "bym": "graph
 # Models whose levels are ordered in time, so the ids must be numbers.
 ORDERED_MODELS = ("rw1", "rw2", "ar1", "seasonal")
 
-# What a level of a structure-indexed model is, in the singular and the plural.
+# The word for a level of a structure-indexed model, in the singular and the plural.
 NODE_WORDS = {
     "besag": ("graph node", "graph nodes"),
     "bym": ("graph node", "graph nodes"),

@@ -44,9 +44,9 @@ def lock_working_directory(working_directory):
     """Take the lock of ``working_directory`` (None for a temporary directory needs none).
 
     The lock is the file ``.NAME.pyinla-lock`` beside the directory, created atomically and holding
-    the process id. A second call for the same directory while the first runs raises, so it
-    cannot race the first for the directory or its numbered siblings; a lock left by a process
-    that no longer exists is taken over.
+    the process id. A second call for the same directory raises while the first runs, so the two
+    cannot race for the directory or its numbered siblings. A lock left by a process that no
+    longer exists is taken over.
 
     Raises:
         RuntimeError: if another running fit holds the lock.

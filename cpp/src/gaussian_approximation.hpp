@@ -11,7 +11,7 @@
 
 namespace pyinla {
 
-// What an evaluation computes beyond log pi~(theta | y).
+// The level of detail of an evaluation beyond log pi~(theta | y).
 enum class Detail {
   kLogDensity,  // mode and log density only (the optimiser)
   kMarginals,   // also marginal variances and, for simplified.laplace, the skewness corrections
@@ -27,7 +27,7 @@ struct ConditionalLatent {
   Eigen::VectorXd gamma1;
   Eigen::VectorXd gamma3;
   int newton_iterations = 0;
-  // The linear predictor eta = A x + offset under pi_G (when the model asks for predictor outputs): its mean and
+  // The linear predictor eta = A x + offset under pi_G, when the model requests predictor outputs: its mean and
   // sd, and the first derivative and minus the second derivative of log pi(y_o | eta_o) at the mean.
   Eigen::VectorXd eta_mean, eta_sd, eta_gradient, eta_curvature;
   // Mean and sd of each linear combination w'x under pi_G (kMarginals).

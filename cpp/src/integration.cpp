@@ -115,8 +115,8 @@ void grid_points(const LatentGaussianModel& lgm, const ThetaMode& mode, ThetaInt
     in->grid.upper.push_back(extent[2 * axis + 1]);
   }
 
-  // Fill the box, then widen it wherever a face still holds a point above the threshold: a posterior with
-  // correlated, skewed tails reaches past the box that the axis walks span.
+  // Fill the box, then widen it wherever a face still contains a point above the threshold, because a posterior
+  // with correlated, skewed tails reaches past the box that the axis walks span.
   std::vector<std::vector<int>> box;
   while (true) {
     box = box_points(in->grid.lower, in->grid.upper);

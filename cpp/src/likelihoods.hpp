@@ -63,8 +63,8 @@ class Likelihood {
   // P(Y_i <= y_i | eta_i, theta), for the probability integral transform.
   virtual double cdf(const ObservationData& data, int i, double eta, const double* theta_family) const = 0;
 
-  // P(Y_i <= y_i) when eta_i ~ N(mean, variance). The default returns cdf() at the mean, which callers average
-  // over quadrature nodes; the Gaussian family integrates eta out exactly, because its cdf can be far steeper than
+  // P(Y_i <= y_i) when eta_i ~ N(mean, variance). The default returns cdf() at the mean, and callers average it
+  // over quadrature nodes. The Gaussian family integrates eta out exactly, because its cdf can be far steeper than
   // the spread of eta.
   virtual double predictive_cdf(const ObservationData& data, int i, double mean, double variance,
                                 const double* theta_family) const {

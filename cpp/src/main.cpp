@@ -64,7 +64,7 @@ CommandLine parse_command_line(int argc, char** argv) {
     } else if (arg == "-t" || arg == "--threads") {
       if (i + 1 >= argc) throw UsageError(arg + " needs a value such as 4:2");
       cl.threads = argv[++i];
-      parse_thread_spec(cl.threads);  // a bad value is a usage error, whatever the model file holds
+      parse_thread_spec(cl.threads);  // a bad value is a usage error, whatever the model file contains
     } else if (arg.rfind("--threads=", 0) == 0) {
       cl.threads = arg.substr(10);
       parse_thread_spec(cl.threads);
@@ -182,8 +182,8 @@ int run(int argc, char** argv) {
   auto stage = std::chrono::steady_clock::now();
   ThetaMode mode = find_theta_mode(lgm, initial_theta(model));
   ThetaIntegration integration = integrate_theta(lgm, mode);
-  // The integration points explore beyond the optimiser's path; one above the mode means a local mode, so the
-  // optimiser restarts from there (a posterior with two peaks, as a precision that may also be very large).
+  // The integration points explore beyond the optimiser's path. A point above the mode means the optimiser
+  // stopped at a local mode (a posterior with two peaks), so it restarts from that point.
   for (int restart = 0; restart < kMaxRestarts && !integration.higher_theta.empty(); ++restart) {
     std::ostringstream line;
     line << "The integration found a higher log density than the mode; restarting the optimiser from theta =";

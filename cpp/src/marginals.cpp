@@ -169,6 +169,7 @@ class Mixture {
     const double m = mean(), s = sd();
     constexpr int kScan = 31;
     const double step = 10 * s / (kScan - 1);
+
     int best = 0;
     double best_density = -1;
     for (int k = 0; k < kScan; ++k) {
@@ -178,6 +179,7 @@ class Mixture {
         best = k;
       }
     }
+
     double a = m - 5 * s + (best - 1) * step, b = m - 5 * s + (best + 1) * step;
     const double g = (std::sqrt(5.0) - 1) / 2;
     double c = b - g * (b - a), d = a + g * (b - a);

@@ -1,5 +1,5 @@
-// Posterior marginals: of each latent variable, a mixture over the integration points; of each hyperparameter, a
-// density from the log density of theta on the integration grid.
+// Posterior marginals. A latent variable's is a mixture over the integration points, and a hyperparameter's is
+// a density interpolated from the log density of theta on the integration grid.
 #pragma once
 
 #include <string>
@@ -32,8 +32,8 @@ struct PredictorMarginals {
   std::vector<Density> linear_predictor_density, fitted_density;
 };
 
-// A mixture over the integration points of the Gaussian marginals of eta_o; the fitted value is its transform by
-// the inverse link (quantiles map through it, mean and sd by Gauss-Hermite quadrature).
+// Each eta_o is a mixture over the integration points of its Gaussian marginals. The fitted value is its transform
+// by the inverse link: quantiles map through it, and the mean and sd come from Gauss-Hermite quadrature.
 PredictorMarginals summarise_predictor(const Model& model, const ThetaIntegration& integration);
 
 // Marginals of the linear combinations: mixtures over the integration points of their Gaussian marginals.

@@ -27,7 +27,7 @@ struct Prior {
                      const std::string& key);
 };
 
-// How theta maps to the scale users read.
+// The map from theta to the scale users read.
 enum class UserScale {
   kPrecision,         // tau = exp(theta)
   kCorrelation,       // rho = 2 / (1 + exp(-theta)) - 1

@@ -20,7 +20,7 @@ std::string number(double v) {
   return buffer;
 }
 
-// CSV field: quoted when it holds a comma, a quote or a line break.
+// CSV field, quoted when it contains a comma, a quote or a line break.
 std::string field(const std::string& text) {
   if (text.find_first_of(",\"\n") == std::string::npos) return text;
   std::string quoted = "\"";
