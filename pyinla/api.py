@@ -59,7 +59,8 @@ def pyinla(
         data: pandas DataFrame with the response, covariates and term ids. A missing (NaN)
             response is allowed and does not enter the likelihood. NOTE: the engine's result
             files have no linear predictor yet, so predictions for those rows are not returned.
-        control: dict with any of 'inla' (strategy, int_strategy, dz, diff_logdens), 'fixed'
+        control: dict with any of 'inla' (strategy: 'gaussian', 'simplified.laplace' (default),
+            'laplace' or 'adaptive'; int_strategy, dz, diff_logdens), 'fixed'
             (mean, prec, mean_intercept, prec_intercept), 'family' (hyper, link), 'compute'
             (dic, waic, cpo, return_marginals, mlik) and 'predictor' (compute: summaries of the
             linear predictor and the fitted values, missing responses included).

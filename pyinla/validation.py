@@ -53,7 +53,7 @@ UNAVAILABLE_COMPUTE_KEYS = ("config",)
 # control.compute switches that the engine computes (written to the model file's [compute] section).
 ENGINE_COMPUTE_KEYS = ("dic", "waic", "cpo")
 
-STRATEGIES = ("gaussian", "simplified.laplace")
+STRATEGIES = ("gaussian", "simplified.laplace", "laplace", "adaptive")
 INTEGRATION_STRATEGIES = ("auto", "grid", "ccd", "eb")
 
 INTERCEPT_TERMS = ("1",)

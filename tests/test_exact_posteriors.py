@@ -325,3 +325,21 @@ def test_bym_with_fixed_hyperparameters_matches_dense_posterior(model):
     np.testing.assert_allclose(table["mean"].to_numpy(), mean[:2 * n], rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(table["sd"].to_numpy(), sd[:2 * n], rtol=1e-6)
     np.testing.assert_allclose(result.summary_fixed["mean"].to_numpy(), mean[2 * n:], rtol=1e-6, atol=1e-8)
+
+
+def test_laplace_strategy_is_exact_for_one_latent_variable():
+    # With the intercept alone, x_-i is empty and the Laplace approximation is the exact posterior: it corrects the
+    # sd that simplified Laplace leaves at the curvature of the mode.
+    y = np.array([0, 1, 0, 2, 0, 0, 1, 0])
+    e = np.array([1.0, 2.0, 0.5, 3.0, 1.0, 0.5, 1.5, 1.0])
+    result = pyinla(model={"response": "y", "fixed": ["1"]}, family="poisson", data=pd.DataFrame({"y": y, "e": e}),
+                    E="e", control={"inla": {"strategy": "laplace"}})
+    beta = np.linspace(-4, 2, 20001)
+    log_density = y.sum() * beta - e.sum() * np.exp(beta)
+    density = np.exp(log_density - log_density.max())
+    density /= np.trapezoid(density, beta)
+    mean = np.trapezoid(beta * density, beta)
+    sd = np.sqrt(np.trapezoid((beta - mean) ** 2 * density, beta))
+    summary = result.summary_fixed.loc["(Intercept)"]
+    assert abs(summary["mean"] - mean) / sd < 0.002
+    assert summary["sd"] == pytest.approx(sd, rel=0.002)

@@ -30,33 +30,33 @@ def load_reference(case):
     return json.loads((REFERENCE_DIR / case / "reference.json").read_text())
 
 
-def fit_synth_gauss_iid():
+def fit_synth_gauss_iid(**options):
     # y ~ gaussian, 1 + x + iid(g) on 200 simulated rows, default priors.
     data = pd.read_csv(REFERENCE_DIR / "synth_gauss_iid" / "data.csv")
     return pyinla(model={"response": "y", "fixed": ["1", "x"], "random": [{"id": "g", "model": "iid"}]},
-                  family="gaussian", data=data)
+                  family="gaussian", data=data, **options)
 
 
-def fit_drivers_gauss():
+def fit_drivers_gauss(**options):
     # y/1000 ~ gaussian, 1 + belt + rw1(trend); the 12 rows with a missing y enter only through the rw1 nodes.
     data = datasets.load("drivers")
     data["y1000"] = data["y"] / 1000
     return pyinla(model={"response": "y1000", "fixed": ["1", "belt"], "random": [{"id": "trend", "model": "rw1"}]},
-                  family="gaussian", data=data)
+                  family="gaussian", data=data, **options)
 
 
-def fit_seeds_iid():
+def fit_seeds_iid(**options):
     # r ~ binomial(n), 1 + x1 + x2 + x1:x2 + iid(plate).
     return pyinla(model={"response": "r", "fixed": ["1", "x1", "x2", "x1:x2"],
                          "random": [{"id": "plate", "model": "iid"}]},
-                  family="binomial", data=datasets.load("seeds"), Ntrials="n")
+                  family="binomial", data=datasets.load("seeds"), Ntrials="n", **options)
 
 
-def fit_scotland_besag():
+def fit_scotland_besag(**options):
     # Counts ~ poisson(E exp(eta)), 1 + X + besag(Region) on the 56 districts' graph (sum to zero).
     return pyinla(model={"response": "Counts", "fixed": ["1", "X"],
                          "random": [{"id": "Region", "model": "besag", "graph": datasets.graph_path("scotland")}]},
-                  family="poisson", data=datasets.load("scotland"), E="E")
+                  family="poisson", data=datasets.load("scotland"), E="E", **options)
 
 
 CASES = {
@@ -112,3 +112,20 @@ def test_drivers_observation_precision_tail():
     gold = load_reference("drivers_gauss")["hyperpar"]["Precision for the Gaussian observations"]
     assert result.summary_hyperpar.loc["Precision for the Gaussian observations", "0.025quant"] == \
         pytest.approx(gold["q0.025"], rel=0.15)
+
+
+def largest_mean_deviation(result, reference):
+    return max(abs(result.summary_fixed.loc[term, "mean"] - gold["mean"]) / gold["sd"]
+               for term, gold in reference["fixed"].items())
+
+
+@pytest.mark.parametrize("case", ["seeds_iid", "scotland_besag"])
+def test_laplace_beats_gaussian_strategy(case):
+    # Binomial with few trials per plate and Poisson with small counts: the Gaussian strategy is biased, the full
+    # Laplace approximation (and adaptive, which uses it for the fixed effects) is not.
+    reference = load_reference(case)
+    deviations = {strategy: largest_mean_deviation(CASES[case](control={"inla": {"strategy": strategy}}), reference)
+                  for strategy in ("gaussian", "laplace", "adaptive")}
+    assert deviations["laplace"] < deviations["gaussian"]
+    assert deviations["laplace"] < 0.05
+    assert deviations["adaptive"] < 0.05

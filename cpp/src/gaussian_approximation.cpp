@@ -398,7 +398,12 @@ ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta
   });
   result.gamma1 = Eigen::VectorXd::Zero(size);
   result.gamma3 = Eigen::VectorXd::Zero(size);
-  const bool skewness = m.inla.strategy == "simplified.laplace" && !gaussian;
+  const bool skewness = m.inla.strategy != "gaussian" && !gaussian;
+  // adaptive: full Laplace for the fixed effects (the last entries of x), simplified Laplace for the rest.
+  const int first_fixed = size - static_cast<int>(m.fixed.size());
+  result.laplace_mean = Eigen::VectorXd::Constant(size, NAN);
+  result.laplace_sd = Eigen::VectorXd::Constant(size, NAN);
+  result.laplace_skewness = Eigen::VectorXd::Constant(size, NAN);
   if (!skewness && !m.compute.needs_linear_predictor()) return result;
 
   // Var(eta_o) = a_o' Sigma a_o needs only entries of Sigma inside the pattern of L, since A'A is in Q~'s pattern.
@@ -440,8 +445,84 @@ ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta
     }
     result.gamma1[i] = g1;
     result.gamma3[i] = g3;
+    const bool full_laplace = m.inla.strategy == "laplace" || (m.inla.strategy == "adaptive" && i >= first_fixed);
+    if (full_laplace) {
+      laplace_moments(i, hyper, x, result.sd[i], column, &result.laplace_mean[i], &result.laplace_sd[i],
+                      &result.laplace_skewness[i]);
+    }
   });
   return result;
+}
+
+void LatentGaussianModel::laplace_moments(int i, const std::vector<double>& hyper, const Eigen::VectorXd& mode,
+                                          double sd, const Eigen::VectorXd& column, double* mean, double* new_sd,
+                                          double* skewness) const {
+  const Model& m = model_;
+  const int size = m.latent_size;
+  const int kc = static_cast<int>(constraints_.rows());
+  const Eigen::Map<const Eigen::VectorXd> offset(m.offset.data(), m.n_obs);
+
+  // The constraints of pi_GG(x_-i | x_i): x_i itself and C x = 0.
+  Eigen::MatrixXd augmented(kc + 1, size);
+  augmented.setZero();
+  augmented(0, i) = 1.0;
+  if (kc > 0) augmented.bottomRows(kc) = constraints_;
+
+  SparseMatrix prior_lower = pattern_->empty_lower();
+  assemble_prior(hyper, prior_lower.valuePtr());
+  CholeskyFactor factor(*pattern_);
+
+  // log pi_LA on z = (x_i - mode_i) / sd in -kReach..kReach.
+  constexpr int kPoints = 25;  // odd, for the piecewise quadratic below
+  constexpr double kReach = 6.0;
+  std::vector<double> z(kPoints), log_density(kPoints);
+  for (int k = 0; k < kPoints; ++k) {
+    z[k] = -kReach + 2 * kReach * k / (kPoints - 1);
+    const Eigen::VectorXd x = mode + column * (z[k] / sd);  // conditional mean given x_i = mode_i + sd z
+    const Eigen::VectorXd eta = linear_predictor(x, offset);
+    ObservationTerms terms = evaluate_likelihood(m, eta, hyper.data());
+
+    SparseMatrix lower = prior_lower;
+    double* values = lower.valuePtr();
+    for (int slot = 0; slot + 1 < static_cast<int>(slot_begin_.size()); ++slot)
+      for (int e = slot_begin_[slot]; e < slot_begin_[slot + 1]; ++e)
+        values[slot] += std::max(-terms.d2[slot_observation_[e]], 0.0) * slot_weight_[e];
+    if (!factor.factorize(lower)) {
+      log_density[k] = -INFINITY;
+      continue;
+    }
+    const Eigen::MatrixXd solved = factor.solve(Eigen::MatrixXd(augmented.transpose()));
+    const double log_conditional =
+        0.5 * factor.log_determinant() + 0.5 * log_det_spd(augmented * solved);
+    log_density[k] = log_prior_latent(hyper, x) + sum_in_order(terms.d0) - log_conditional;
+  }
+
+  // Moments of the density on a fine grid, with the log density quadratic through each triple of points (exact
+  // for a Gaussian).
+  const double top = *std::max_element(log_density.begin(), log_density.end());
+  double m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+  constexpr int kFine = 48;  // sub-steps across two intervals
+  for (int k = 0; k + 2 < kPoints; k += 2) {
+    const double l0 = log_density[k], l1 = log_density[k + 1], l2 = log_density[k + 2];
+    if (!std::isfinite(l0) || !std::isfinite(l1) || !std::isfinite(l2)) continue;
+    const double h = z[k + 1] - z[k];
+    for (int j = 0; j < kFine; ++j) {
+      const double t = 2 * (j + 0.5) / kFine - 1;  // -1..1 across the triple
+      const double ld = l1 + 0.5 * t * (l2 - l0) + 0.5 * t * t * (l2 - 2 * l1 + l0);
+      const double zz = z[k + 1] + t * h;
+      const double w = std::exp(ld - top);
+      m0 += w;
+      m1 += w * zz;
+      m2 += w * zz * zz;
+      m3 += w * zz * zz * zz;
+    }
+  }
+  const double mu = m1 / m0;
+  const double variance = std::max(m2 / m0 - mu * mu, 1e-300);
+  const double third = m3 / m0 - 3 * mu * variance - mu * mu * mu;
+  *mean = mode[i] + sd * mu;
+  *new_sd = sd * std::sqrt(variance);
+  *skewness = third / std::pow(variance, 1.5);
 }
 
 }  // namespace pyinla

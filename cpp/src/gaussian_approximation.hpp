@@ -30,6 +30,9 @@ struct ConditionalLatent {
   // The linear predictor eta = A x + offset under pi_G, when the model requests predictor outputs: its mean and
   // sd, and the first derivative and minus the second derivative of log pi(y_o | eta_o) at the mean.
   Eigen::VectorXd eta_mean, eta_sd, eta_gradient, eta_curvature;
+  // Full Laplace (strategy laplace, or adaptive for the fixed effects): the mean, sd and skewness of the Laplace
+  // approximation of each x_i's marginal; NaN where it was not computed.
+  Eigen::VectorXd laplace_mean, laplace_sd, laplace_skewness;
   // Mean and sd of each linear combination w'x under pi_G (kMarginals).
   Eigen::VectorXd lincomb_mean, lincomb_sd;
 };
@@ -82,6 +85,11 @@ class LatentGaussianModel {
   Eigen::SparseMatrix<double, Eigen::RowMajor, int> a_transpose_;  // A' by rows, for A'v over latent variables
 
   Eigen::VectorXd linear_predictor(const Eigen::VectorXd& x, const Eigen::VectorXd& offset) const;
+
+  // Moments of the Laplace approximation of x_i's marginal at theta (Rue, Martino and Chopin, 2009, eq. 19):
+  // log pi_LA(x_i) = log pi(x, y | theta) - log pi_GG(x_-i | x_i), with x_-i at its conditional mean under pi_G.
+  void laplace_moments(int i, const std::vector<double>& hyper, const Eigen::VectorXd& mode, double sd,
+                       const Eigen::VectorXd& column, double* mean, double* new_sd, double* skewness) const;
   Eigen::VectorXd transpose_times(const Eigen::VectorXd& v) const;
 
   std::vector<TermPrior> term_priors_;

@@ -89,6 +89,13 @@ struct SkewNormal {
     return z;
   }
 
+  // The skew-normal with the given mean, standard deviation and skewness.
+  static SkewNormal from_moments(double mean, double sd, double skewness) {
+    SkewNormal sn = from_mode(0.0, sd, skewness);
+    sn.xi += mean - sn.mean();
+    return sn;
+  }
+
   double mean() const { return xi + omega * alpha / std::sqrt(1 + alpha * alpha) * kSqrtTwoOverPi; }
 
   double sd() const {
@@ -237,7 +244,7 @@ MarginalSummary summarise(const Mixture& mixture, const double z[3]) {
 
 LatentMarginals summarise_latent(const Model& model, const ThetaIntegration& in) {
   const int size = model.latent_size;
-  const bool skew = model.inla.strategy == "simplified.laplace";
+  const bool skew = model.inla.strategy != "gaussian";
   const double z[3] = {normal_quantile(0.025), 0.0, normal_quantile(0.975)};
   const double z_tail = normal_quantile(1e-4);
 
@@ -248,6 +255,10 @@ LatentMarginals summarise_latent(const Model& model, const ThetaIntegration& in)
       const double sd = c.sd[i];
       if (sd == 0) {
         mix.add(in.points[k].weight, SkewNormal::from_mode(c.mode[i], 1e-12, 0.0));
+        continue;
+      }
+      if (c.laplace_mean.size() > i && std::isfinite(c.laplace_mean[i])) {
+        mix.add(in.points[k].weight, SkewNormal::from_moments(c.laplace_mean[i], c.laplace_sd[i], c.laplace_skewness[i]));
         continue;
       }
       mix.add(in.points[k].weight,

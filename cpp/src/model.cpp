@@ -295,8 +295,9 @@ InlaSettings read_inla_settings(const IniFile& ini) {
   if (!ini.has("inla")) return settings;
   const IniSection& s = ini.section("inla");
   settings.strategy = s.get_string("strategy", settings.strategy);
-  if (settings.strategy != "gaussian" && settings.strategy != "simplified.laplace") {
-    s.fail("strategy", "must be gaussian or simplified.laplace");
+  if (settings.strategy != "gaussian" && settings.strategy != "simplified.laplace" && settings.strategy != "laplace" &&
+      settings.strategy != "adaptive") {
+    s.fail("strategy", "must be gaussian, simplified.laplace, laplace or adaptive");
   }
   settings.int_strategy = s.get_string("int_strategy", settings.int_strategy);
   if (settings.int_strategy != "auto" && settings.int_strategy != "grid" && settings.int_strategy != "ccd" &&
