@@ -201,3 +201,25 @@ def test_invalid_threads_in_model_file(shell):
     completed = shell(shell.model)
     assert completed.returncode == 2
     assert "[run] num_threads" in completed.stderr
+
+
+@pytest.mark.parametrize("results_path", ["file", "/dev/full"], ids=["results-is-a-file", "full-device"])
+def test_unwritable_results_exit_5_and_keep_inputs(shell, results_path):
+    # A results path that cannot be written (a file in the way, or a device that is always full) stops the run
+    # with exit code 5 and one line naming the path; the model file and data files are untouched.
+    model = shell.model_dir / "model.ini"
+    if results_path == "file":
+        (shell.model_dir / "blocked").write_text("not a folder\n")
+        results_path = "blocked"
+    text = model.read_text()
+    assert "results = results" in text
+    model.write_text(text.replace("results = results", f"results = {results_path}", 1))
+    inputs = {path: path.read_bytes() for path in (shell.model_dir / "data").iterdir()}
+
+    completed = shell(shell.model)
+    assert completed.returncode == 5
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("pyinla-engine: error:")
+    assert results_path in lines[0]
+    assert {path: path.read_bytes() for path in (shell.model_dir / "data").iterdir()} == inputs
