@@ -1,5 +1,7 @@
 // Readers of the data files a model file names: vectors, level indices, labels, graphs and sparse matrices.
-// Each throws DataFileError naming the file and line at fault.
+// Each throws DataFileError naming the file and line at fault. Each reads only regular files, skips blank lines,
+// comment lines (first non-blank character '#') and a UTF-8 byte order mark at the start, and accepts CRLF line
+// ends.
 #pragma once
 
 #include <Eigen/Sparse>
@@ -8,7 +10,8 @@
 
 namespace pyinla {
 
-// Reads exactly `expected` numbers, one per line. `nan` is accepted only when `allow_missing` is set.
+// Reads exactly `expected` numbers, one per line. `nan` or `na` (any case) is accepted only when `allow_missing`
+// is set. Infinite values and numbers beyond the range of double are rejected.
 std::vector<double> read_vector(const std::string& path, std::size_t expected, bool allow_missing);
 
 // Reads exactly `expected` integers, each in [0, levels).
@@ -23,7 +26,8 @@ struct Graph {
   std::vector<std::vector<int>> neighbours;
 };
 
-// Reads a graph in R-INLA's text format, 0- or 1-based, and checks that it is symmetric.
+// Reads a graph in R-INLA's text format, 0- or 1-based, and checks that it is symmetric, that no node is listed
+// twice or is its own neighbour, and that every id fits one numbering.
 Graph read_graph(const std::string& path);
 
 // Reads a symmetric n x n matrix given as `i j value` triplets (0-based), one or both triangles.
