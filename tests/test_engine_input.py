@@ -443,3 +443,33 @@ def test_model_regression_input(needs_engine, tmp_path, path):
 def test_data_regression_input(needs_engine, tmp_path, path, role):
     write_fuzz_run(tmp_path, DATA_FILE_ROLES[role].encode(), path.read_bytes())
     check_promise(run_engine(needs_engine, tmp_path, "--check"))
+
+
+def test_empty_file_name_names_the_key(needs_engine, tmp_path):
+    engine, env = needs_engine
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "y.dat").write_text("1\n2\n3\n")
+    (run / "model.ini").write_text("[data]\nn = 3\nresponse = y.dat\nE =\n[family]\nname = poisson\n"
+                                   "[fixed.0]\nname = (Intercept)\nprec = 0\n")
+    completed = subprocess.run([str(engine), str(run / "model.ini")], capture_output=True, text=True, env=env,
+                               timeout=30)
+    assert completed.returncode == 2
+    assert "[data] E: the file name is empty" in completed.stderr
+
+
+def test_structure_not_positive_definite_names_the_section(needs_engine, tmp_path):
+    engine, env = needs_engine
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "y.dat").write_text("1\n2\n3\n")
+    (run / "i.dat").write_text("0\n1\n2\n")
+    (run / "c.dat").write_text("0 0 1\n1 1 -1\n2 2 1\n")  # an indefinite Cmatrix
+    (run / "model.ini").write_text("[data]\nn = 3\nresponse = y.dat\n[family]\nname = gaussian\n"
+                                   "[fixed.0]\nname = (Intercept)\nprec = 0\n"
+                                   "[random.0]\nname = u\nmodel = generic0\nn = 3\nindex = i.dat\ncmatrix = c.dat\n")
+    completed = subprocess.run([str(engine), str(run / "model.ini")], capture_output=True, text=True, env=env,
+                               timeout=30)
+    assert completed.returncode == 4
+    assert "[random.0]" in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1

@@ -159,9 +159,10 @@ void LatentGaussianModel::build_term_priors() {
       for_each_lower(t.parts[0], [&](int i, int j, double v) { lower.valuePtr()[pattern.value_index(i, j)] = v; });
       CholeskyFactor factor(pattern);
       if (!factor.factorize(lower)) {
-        throw NumericalError("the structure matrix of term '" + t.name + "' (" + t.model +
-                             ") is not positive definite; an intrinsic model needs its constraint and a positive "
-                             "diagonal");
+        const std::string section = "[random." + std::to_string(&t - model_.random.data()) + "]";
+        throw NumericalError(model_.model_file + ": " + section + " term '" + t.name + "' (" + t.model +
+                             "): the structure matrix is not positive definite; a generic0 Cmatrix must be, and "
+                             "an intrinsic model needs its constraint and a positive diagonal");
       }
       prior.log_det_structure = factor.log_determinant();
       if (t.constraints.rows() > 0) {

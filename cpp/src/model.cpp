@@ -21,11 +21,18 @@ std::string resolve(const std::string& folder, const std::string& relative) {
   return (!relative.empty() && relative[0] == '/') ? relative : folder + relative;
 }
 
+// The file named by `key` of `section`, resolved against the model file's folder; an empty name is an error.
+std::string file_key(const IniSection& section, const std::string& key, const std::string& folder) {
+  const std::string name = section.get_string(key);
+  if (name.empty()) section.fail(key, "the file name is empty");
+  return resolve(folder, name);
+}
+
 // Optional per-observation vector: the file named by `key`, or `fallback` repeated.
 std::vector<double> read_optional_vector(const IniSection& section, const std::string& key, const std::string& folder,
                                          int n, double fallback) {
   if (!section.has(key)) return std::vector<double>(n, fallback);
-  return read_vector(resolve(folder, section.get_string(key)), n, false);
+  return read_vector(file_key(section, key, folder), n, false);
 }
 
 void check_responses(const Model& m, const std::string& response_file) {
@@ -61,7 +68,7 @@ void read_data_and_family(const IniFile& ini, const std::string& folder, Model* 
   const IniSection& data = ini.section("data");
   m->n_obs = static_cast<int>(data.get_int("n"));
   if (m->n_obs <= 0) data.fail("n", "the number of observations must be positive");
-  const std::string response_file = resolve(folder, data.get_string("response"));
+  const std::string response_file = file_key(data, "response", folder);
   m->data.y = read_vector(response_file, m->n_obs, true);
   m->data.E = read_optional_vector(data, "E", folder, m->n_obs, 1.0);
   m->data.Ntrials = read_optional_vector(data, "Ntrials", folder, m->n_obs, 1.0);
@@ -76,7 +83,7 @@ void read_data_and_family(const IniFile& ini, const std::string& folder, Model* 
                         "gamma, beta, t, lognormal, zeroinflatedpoisson1, zeroinflatedbinomial1, exponential, weibull)");
   }
   if (m->likelihood->is_survival()) {
-    m->data.event = data.has("event") ? read_vector(resolve(folder, data.get_string("event")), m->n_obs, false)
+    m->data.event = data.has("event") ? read_vector(file_key(data, "event", folder), m->n_obs, false)
                                       : std::vector<double>(m->n_obs, 1.0);
   }
   data.reject_unread_keys();
@@ -144,9 +151,9 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
   t.model = s.get_string("model");
   t.n = static_cast<int>(s.get_int("n"));
   if (t.n <= 0) s.fail("n", "the number of levels must be positive");
-  t.index = read_index(resolve(folder, s.get_string("index")), n_obs, t.n);
+  t.index = read_index(file_key(s, "index", folder), n_obs, t.n);
   if (s.has("labels")) {
-    t.labels = read_labels(resolve(folder, s.get_string("labels")), t.n);
+    t.labels = read_labels(file_key(s, "labels", folder), t.n);
   } else {
     for (int i = 0; i < t.n; ++i) t.labels.push_back(std::to_string(i + 1));
   }
@@ -174,7 +181,7 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
     if (season_length < 2 || season_length > t.n) s.fail("season_length", "must be in 2..n");
     structure = seasonal_structure(t.n, season_length);
   } else if (t.model == "besag" || spatial_pair) {
-    const std::string graph_file = resolve(folder, s.get_string("graph"));
+    const std::string graph_file = file_key(s, "graph", folder);
     const Graph graph = read_graph(graph_file);
     if (graph.n != t.n) {
       s.fail("graph", "the graph has " + std::to_string(graph.n) + " nodes but n = " + std::to_string(t.n));
@@ -182,7 +189,7 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
     component = connected_components(graph);
     structure = besag_structure(graph);
   } else if (t.model == "generic0") {
-    structure = read_symmetric_triplets(resolve(folder, s.get_string("cmatrix")), t.n);
+    structure = read_symmetric_triplets(file_key(s, "cmatrix", folder), t.n);
   } else if (t.model == "ar1") {
     t.parts = ar1_parts(t.n);
   } else {
@@ -284,7 +291,7 @@ std::vector<std::pair<int, double>> read_weight_pairs(const std::string& path, i
 LinearCombination read_lincomb(const IniSection& s, const std::string& folder, int latent_size) {
   LinearCombination combination;
   combination.name = s.get_string("name");
-  combination.weights = read_weight_pairs(resolve(folder, s.get_string("weights")), latent_size);
+  combination.weights = read_weight_pairs(file_key(s, "weights", folder), latent_size);
   if (combination.weights.empty()) s.fail("weights", "a linear combination needs at least one weight");
   s.reject_unread_keys();
   return combination;
@@ -382,7 +389,14 @@ Model read_model(const std::string& model_file) {
   read_data_and_family(ini, folder, &m);
   read_fixed_effects(ini, folder, &m);
   for (int k = 0; ini.has("random." + std::to_string(k)); ++k) {
-    m.random.push_back(read_random_term(ini.section("random." + std::to_string(k)), folder, m.n_obs));
+    const std::string name = "random." + std::to_string(k);
+    try {
+      m.random.push_back(read_random_term(ini.section(name), folder, m.n_obs));
+    } catch (const NumericalError& error) {
+      throw NumericalError(model_file + ": [" + name + "]: " + error.what());
+    } catch (const std::bad_alloc&) {
+      throw ModelFileError(model_file + ": [" + name + "] n: the term is too large for the memory available");
+    }
   }
   if (m.fixed.empty() && m.random.empty()) throw ModelFileError(model_file + ": the model has no latent terms");
   lay_out_latent_field(&m);

@@ -22,7 +22,7 @@ std::string number(double v) {
 
 // CSV field, quoted when it contains a comma, a quote or a line break.
 std::string field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
   std::string quoted = "\"";
   for (char ch : text) {
     if (ch == '"') quoted += '"';
