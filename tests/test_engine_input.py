@@ -307,13 +307,18 @@ def test_damaged_data_file(needs_engine, tmp_path, name, content, fragments):
     ("response", "data", ["data: cannot open the data file: is a directory"]),
     ("response", "/dev/zero", ["/dev/zero: cannot open the data file: is not a regular file"]),
     ("graph", "data/missing.txt", ["data/missing.txt: cannot open the data file"]),
-    ("cmatrix", "", ["cannot open the data file: the file name is empty"]),
-], ids=["missing", "directory", "device", "missing_graph", "empty_name"])
+], ids=["missing", "directory", "device", "missing_graph"])
 def test_unreadable_data_file(needs_engine, tmp_path, key, value, fragments):
     old = {"response": "response = data/response.dat", "graph": "graph = data/graph.txt",
            "cmatrix": "cmatrix = data/cmatrix.dat"}[key]
     folder = write_run_directory(tmp_path, model=edit(MODEL, old, f"{key} = {value}"))
     check_failure(run_engine(needs_engine, folder, "--check"), EXIT_DATA_FILE, *fragments)
+
+
+def test_empty_data_file_name(needs_engine, tmp_path):
+    # An empty file name is a fault of the model file, named by its section and key.
+    folder = write_run_directory(tmp_path, model=edit(MODEL, "cmatrix = data/cmatrix.dat", "cmatrix ="))
+    check_failure(run_engine(needs_engine, folder, "--check"), EXIT_MODEL_FILE, "cmatrix: the file name is empty")
 
 
 def test_graph_size_differs_from_n(needs_engine, tmp_path):
