@@ -29,6 +29,7 @@ from pyinla.marginal import (
     zmarginal,
 )
 from pyinla.reproduce import rerun
+from pyinla.sampling import posterior_sample
 from pyinla.results import Result, load, read_results
 
 # The library logs to the "pyinla" logger and leaves handlers to the application.
@@ -42,6 +43,7 @@ __all__ = [
     "load",
     "read_results",
     "rerun",
+    "posterior_sample",
     "datasets",
     "dmarginal",
     "pmarginal",

@@ -14,7 +14,7 @@ import os
 import shlex
 import shutil
 from pathlib import Path, PurePosixPath
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from pyinla._version import __version__
 from pyinla.call_record import write_call_record
@@ -82,6 +82,7 @@ def rerun(
     verbose: bool = False,
     working_directory=None,
     keep: bool = True,
+    engine_arguments: Sequence[str] = (),
 ) -> Result:
     """Run the engine again on the kept inputs of the run directory ``path`` and return the result.
 
@@ -101,6 +102,8 @@ def rerun(
         working_directory: folder for the rerun, which must not lie inside ``path``.
         keep: keep the fresh directory (the default); with False, the files the rerun created
             are removed after the results are read, unless the engine fails.
+        engine_arguments: further engine options placed before the model file, such as
+            ``['--samples', '100']`` (see ``pyinla-engine --help``).
 
     The fresh call.json is the kept record with this run's versions, command line and threads,
     and ``rerun_of``: the kept directory (relative to the fresh one) and the record's original
@@ -138,6 +141,7 @@ def rerun(
         _copy_inputs(source, run.path, inputs, created)
         created += [Path(outputs["engine_log"]), Path(outputs["results"])]
         command = build_command(engine, threads, verbose)
+        command[-1:-1] = [str(argument) for argument in engine_arguments]
         record = _rerun_record(
             original_call, source, run.path, threads, command, engine_version(engine, env)
         )

@@ -1,6 +1,7 @@
 #include "gaussian_approximation.hpp"
 
 #include <cmath>
+#include <random>
 #include <sstream>
 
 #include "errors.hpp"
@@ -270,7 +271,7 @@ double sum_in_order(const Eigen::VectorXd& v) {
 }  // namespace
 
 ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta, const Eigen::VectorXd& start,
-                                                Detail detail) const {
+                                                Detail detail, int sample_count, std::uint64_t seed) const {
   const Model& m = model_;
   const int size = m.latent_size;
   const std::vector<double> hyper = m.full_hyperparameters(theta);
@@ -368,6 +369,19 @@ ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta
   result.log_posterior = log_prior_theta + log_prior_latent(hyper, x) + sum_in_order(terms.d0) - log_gaussian;
   if (!std::isfinite(result.log_posterior)) {
     throw NumericalError("log pi(theta | y) is not finite at " + describe_theta(theta));
+  }
+  if (sample_count > 0) {
+    // x = x* + L^-T u with u ~ N(0, I) has precision Q~; the kriging correction then conditions each draw on C x = 0.
+    std::mt19937_64 generator(seed);
+    std::normal_distribution<double> normal;
+    result.samples.resize(size, sample_count);
+    for (int k = 0; k < sample_count; ++k) {
+      Eigen::VectorXd u(size);
+      for (int i = 0; i < size; ++i) u[i] = normal(generator);
+      Eigen::VectorXd draw = x + factor.solve_transposed_factor(u);
+      if (kc > 0) draw -= v * (s_inverse * (constraints_ * draw));
+      result.samples.col(k) = draw;
+    }
   }
   if (detail == Detail::kLogDensity) return result;
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -33,6 +34,8 @@ struct ConditionalLatent {
   // Full Laplace (strategy laplace, or adaptive for the fixed effects): the mean, sd and skewness of the Laplace
   // approximation of each x_i's marginal; NaN where it was not computed.
   Eigen::VectorXd laplace_mean, laplace_sd, laplace_skewness;
+  // Draws from pi_G(x | theta, y) given C x = 0, one per column (when evaluate() is asked for samples).
+  Eigen::MatrixXd samples;
   // Mean and sd of each linear combination w'x under pi_G (kMarginals).
   Eigen::VectorXd lincomb_mean, lincomb_sd;
 };
@@ -49,7 +52,8 @@ class LatentGaussianModel {
 
   // Computes the Gaussian approximation at theta, starting Newton's method from `start` (or zero when empty).
   // Throws NumericalError when a precision matrix is not positive definite or Newton's method fails.
-  ConditionalLatent evaluate(const std::vector<double>& theta, const Eigen::VectorXd& start, Detail detail) const;
+  ConditionalLatent evaluate(const std::vector<double>& theta, const Eigen::VectorXd& start, Detail detail,
+                             int sample_count = 0, std::uint64_t seed = 0) const;
 
  private:
   // The prior of one random term: either constants (Q = tau R) or a pattern to factorize Q_j(theta) on.

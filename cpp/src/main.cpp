@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "marginals.hpp"
 #include "model.hpp"
 #include "optimiser.hpp"
+#include "posterior_samples.hpp"
 #include "result_writer.hpp"
 #include "threads.hpp"
 
@@ -40,6 +42,8 @@ const char* const kUsage =
     "  -v, --verbose          print progress to stdout (overrides [run] verbose)\n"
     "      --check            read and check the model and data files, then exit\n"
     "      --show-threads     print the thread specification given with -t as A:B[:C], then exit\n"
+    "      --samples N        also write N joint posterior samples to results/samples.csv\n"
+    "      --seed S           seed of the samples (default 1)\n"
     "      --version          print the engine version and exit\n"
     "  -h, --help             print this help and exit\n";
 
@@ -49,6 +53,8 @@ struct CommandLine {
   bool verbose = false;
   bool check = false;
   bool show_threads = false;
+  int samples = 0;
+  std::uint64_t seed = 1;
 };
 
 CommandLine parse_command_line(int argc, char** argv) {
@@ -70,6 +76,17 @@ CommandLine parse_command_line(int argc, char** argv) {
       parse_thread_spec(cl.threads);
     } else if (arg == "-v" || arg == "--verbose") {
       cl.verbose = true;
+    } else if (arg == "--samples" || arg == "--seed") {
+      if (i + 1 >= argc) throw UsageError(arg + " needs a positive integer");
+      const std::string value = argv[++i];
+      if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos) {
+        throw UsageError(arg + " needs a positive integer, got '" + value + "'");
+      }
+      if (arg == "--samples") {
+        cl.samples = std::stoi(value);
+      } else {
+        cl.seed = std::stoull(value);
+      }
     } else if (arg == "--show-threads") {
       cl.show_threads = true;
     } else if (arg == "--check") {
@@ -220,6 +237,9 @@ int run(int argc, char** argv) {
   if (!model.lincombs.empty()) results.lincombs = &lincombs;
   if (model.compute.dic || model.compute.waic || model.compute.cpo) results.criteria = &criteria;
   write_results(model.run.results_dir, results);
+  if (cl.samples > 0) {
+    write_posterior_samples(lgm, mode, integration, cl.samples, cl.seed, model.run.results_dir + "/samples.csv");
+  }
   run_log().line("Done in " + std::to_string(seconds_since(start)) + " s");
   return kExitSuccess;
 }

@@ -281,6 +281,22 @@ Eigen::VectorXd CholeskyFactor::solve(const Eigen::VectorXd& b) const {
   return x;
 }
 
+Eigen::VectorXd CholeskyFactor::solve_transposed_factor(const Eigen::VectorXd& u) const {
+  const auto& perm = pattern_->permutation();
+  const auto& start = pattern_->l_column_start();
+  const auto& rows = pattern_->l_rows();
+  const int n = static_cast<int>(u.size());
+  Eigen::VectorXd y = u;
+  for (int j = n - 1; j >= 0; --j) {
+    double s = y[j];
+    for (int q = start[j] + 1; q < start[j + 1]; ++q) s -= l_[q] * y[rows[q]];
+    y[j] = s / l_[start[j]];
+  }
+  Eigen::VectorXd x(n);
+  for (int i = 0; i < n; ++i) x[i] = y[perm[i]];
+  return x;
+}
+
 Eigen::MatrixXd CholeskyFactor::solve(const Eigen::MatrixXd& b) const {
   Eigen::MatrixXd x(b.rows(), b.cols());
   for (int c = 0; c < b.cols(); ++c) x.col(c) = solve(Eigen::VectorXd(b.col(c)));

@@ -69,6 +69,9 @@ class CholeskyFactor {
   Eigen::VectorXd solve(const Eigen::VectorXd& b) const;
   Eigen::MatrixXd solve(const Eigen::MatrixXd& b) const;
 
+  // Solves L' y = u in the permuted ordering and returns y in the original one: for u ~ N(0, I), y ~ N(0, Q^-1).
+  Eigen::VectorXd solve_transposed_factor(const Eigen::VectorXd& u) const;
+
   // Computes the entries of the inverse on the pattern of L (Takahashi recursions). Afterwards
   // inverse_entry() and inverse_diagonal() may be called.
   void compute_selected_inverse();
