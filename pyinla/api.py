@@ -57,8 +57,8 @@ def pyinla(
             'zeroinflatedpoisson1', 'zeroinflatedbinomial1', 'exponential' or 'weibull' (the last two
             take model['event'], 1 for an event and 0 for a right-censored time).
         data: pandas DataFrame with the response, covariates and term ids. A missing (NaN)
-            response is allowed and does not enter the likelihood. NOTE: the engine's result
-            files have no linear predictor yet, so predictions for those rows are not returned.
+            response is allowed and does not enter the likelihood; with
+            control={'predictor': {'compute': True}} its row is predicted like the others.
         control: dict with any of 'inla' (strategy: 'gaussian', 'simplified.laplace' (default),
             'laplace' or 'adaptive'; int_strategy, dz, diff_logdens), 'fixed'
             (mean, prec, mean_intercept, prec_intercept), 'family' (hyper, link), 'compute'
@@ -164,7 +164,7 @@ def _fit_in_directory(spec, engine, env, threads, model, family, data, control, 
 
     result.working_directory = run.path if keep else None
     for message in result.warnings:
-        warnings.warn(f"pyinla-engine: {message}", RuntimeWarning, stacklevel=2)
+        warnings.warn(f"pyinla-engine: {message}", RuntimeWarning, stacklevel=3)
     return result
 
 

@@ -28,6 +28,8 @@ from pyinla.priors import validate_hyper
 from pyinla.spec import RandomTerm
 
 LATENT_MODELS = ("iid", "rw1", "rw2", "ar1", "besag", "bym", "bym2", "generic0", "seasonal")
+# Models whose structure matrix is singular, which need their sum-to-zero constraint or a diagonal.
+INTRINSIC_MODELS = ("rw1", "rw2", "besag", "bym", "bym2", "seasonal")
 # Models on a graph: the id value r (1..n) is graph node r.
 GRAPH_MODELS = ("besag", "bym", "bym2")
 
@@ -134,6 +136,13 @@ def _validate_term(term, data: pd.DataFrame, where: str) -> RandomTerm:
         random_term = RandomTerm(name, model, len(labels), index, labels)
 
     random_term.options = _validate_options(term, model, random_term.n, where)
+    if model in INTRINSIC_MODELS and random_term.options.get("constr") is False and \
+            not random_term.options.get("diagonal"):
+        raise ValueError(
+            f"{where}: constr=False leaves the {model} term improper (its precision matrix is singular), so "
+            "the fit cannot be computed. Keep the sum-to-zero constraint (remove constr), or add a positive "
+            "'diagonal' to make the term proper."
+        )
     random_term.hyper = validate_hyper(
         term.get("hyper"), MODEL_HYPERPARAMETERS[model], f"{where}['hyper']"
     )

@@ -86,11 +86,11 @@ class Result:
     # The record of the call, as written to call.json.
     call: Optional[dict] = None
     # Per-observation outputs, present when the call asked for them (control['predictor'],
-    # control['compute']): summaries with an ID column (the 1-based row), marginals as ID/x/density.
+    # control['compute']): summaries with an ID column (the 1-based row), marginals keyed by that row.
     summary_linear_predictor: Optional[pd.DataFrame] = None
     summary_fitted_values: Optional[pd.DataFrame] = None
-    marginals_linear_predictor: Optional[pd.DataFrame] = None
-    marginals_fitted_values: Optional[pd.DataFrame] = None
+    marginals_linear_predictor: Optional[Dict[int, pd.DataFrame]] = None
+    marginals_fitted_values: Optional[Dict[int, pd.DataFrame]] = None
     # DIC (dic, p_eff, mean_deviance, deviance_of_mean), WAIC (waic, p_eff), and CPO and PIT per
     # observation (columns ID, cpo, pit, failure).
     dic: Optional[pd.Series] = None

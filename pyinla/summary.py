@@ -27,6 +27,12 @@ def format_summary(result: "Result") -> SummaryText:
     ]
     if result.mlik is not None:
         blocks.append(_titled("Marginal log-likelihood:", _format_series(result.mlik)))
+    for title, criterion in (("Deviance information criterion (DIC):", result.dic),
+                             ("Watanabe-Akaike information criterion (WAIC):", result.waic)):
+        if criterion is not None:
+            blocks.append(_titled(title, _format_series(criterion)))
+    if result.warnings:
+        blocks.append(_titled("Warnings:", "\n".join(result.warnings)))
     blocks.append(_titled("Time used (seconds):", _format_series(result.timing, digits=3)))
     return SummaryText("\n\n".join(blocks) + "\n")
 

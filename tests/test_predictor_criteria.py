@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import pyinla as pyinla_module
 from pyinla import datasets, pyinla
 
 pytestmark = pytest.mark.usefixtures("needs_engine")
@@ -160,3 +161,29 @@ def test_lincomb_rejects_unknown_term(gaussian_case):
     df = gaussian_case[0]
     with pytest.raises(ValueError, match="not a fixed effect or random term"):
         pyinla(model={"response": "y", "fixed": ["1", "x"]}, family="gaussian", data=df, lincomb={"bad": {"z": 1}})
+
+
+def test_predictor_marginals_are_keyed_by_row(gaussian_case):
+    _, result, _, _, _, _ = gaussian_case
+    marginals = result.marginals_linear_predictor
+    assert sorted(marginals) == list(range(1, len(result.summary_linear_predictor) + 1))
+    # Each is an ordinary marginal, so the marginal functions apply.
+    summary = pyinla_module.zmarginal(marginals[1])
+    assert summary["mean"] == pytest.approx(result.summary_linear_predictor.loc[0, "mean"], abs=1e-3)
+    assert "Deviance information criterion (DIC):" in str(result)
+
+
+def test_collinear_covariate_warns():
+    # x1b = 2 x1: the data cannot tell the two apart, so one of them keeps nearly its prior sd.
+    data = datasets.load("seeds")
+    data["x1b"] = 2 * data["x1"]
+    with pytest.warns(RuntimeWarning, match="close to its prior sd"):
+        result = pyinla(model={"response": "r", "fixed": ["1", "x1", "x1b"]}, family="binomial", data=data,
+                        Ntrials="n")
+    assert any("collinear" in message for message in result.warnings)
+
+
+def test_intrinsic_term_without_constraint_is_rejected():
+    with pytest.raises(ValueError, match="constr=False leaves the rw1 term improper"):
+        pyinla(model={"response": "r", "fixed": ["0"], "random": [{"id": "plate", "model": "rw1", "constr": False}]},
+               family="binomial", data=datasets.load("seeds"), Ntrials="n")

@@ -161,9 +161,11 @@ void LatentGaussianModel::build_term_priors() {
       CholeskyFactor factor(pattern);
       if (!factor.factorize(lower)) {
         const std::string section = "[random." + std::to_string(&t - model_.random.data()) + "]";
+        const std::string advice = t.model == "generic0"
+                                       ? "the Cmatrix must be positive definite, or constrained with a diagonal"
+                                       : "an intrinsic model needs its sum-to-zero constraint and a positive diagonal";
         throw NumericalError(model_.model_file + ": " + section + " term '" + t.name + "' (" + t.model +
-                             "): the structure matrix is not positive definite; a generic0 Cmatrix must be, and "
-                             "an intrinsic model needs its constraint and a positive diagonal");
+                             "): the structure matrix is not positive definite; " + advice);
       }
       prior.log_det_structure = factor.log_determinant();
       if (t.constraints.rows() > 0) {

@@ -168,6 +168,21 @@ void warn_about_extreme_hyperparameters(const Model& model, const ThetaMode& mod
   }
 }
 
+// A fixed effect whose posterior sd is near its prior sd learned nothing from the data: a covariate that is
+// constant, or collinear with the intercept or another covariate.
+void warn_about_uninformed_fixed_effects(const Model& model, const LatentMarginals& latent) {
+  for (const auto& f : model.fixed) {
+    if (f.precision <= 0) continue;
+    const double prior_sd = 1.0 / std::sqrt(f.precision);
+    const double sd = latent.summary[f.offset].sd;
+    if (sd < 0.5 * prior_sd) continue;
+    std::ostringstream text;
+    text << "fixed effect " << f.name << " has posterior sd " << sd << ", close to its prior sd " << prior_sd
+         << ": the data hardly inform it; is the covariate constant or collinear with another term?";
+    run_log().warning(text.str());
+  }
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -220,6 +235,7 @@ int run(int argc, char** argv) {
   stage = std::chrono::steady_clock::now();
   run_log().line("Compute the marginals");
   const LatentMarginals latent = summarise_latent(model, integration);
+  warn_about_uninformed_fixed_effects(model, latent);
   const std::vector<HyperparameterMarginal> hyper = summarise_hyperparameters(model, integration);
   PredictorMarginals predictor;
   if (model.compute.predictor) predictor = summarise_predictor(model, integration);
