@@ -594,6 +594,13 @@ def _validate_marginal(marginal: MarginalLike):
                 "marginal must have columns 'x' and 'density', "
                 f"got the columns {list(marginal.columns)}."
             )
+        for key in ("ID", "name"):
+            if key in marginal.columns and marginal[key].nunique() > 1:
+                first = marginal[key].iloc[0]
+                raise ValueError(
+                    f"marginal holds {marginal[key].nunique()} marginals (column {key!r}); select one, "
+                    f"e.g. m[m[{key!r}] == {first!r}]."
+                )
         x, density = marginal["x"].to_numpy(), marginal["density"].to_numpy()
     elif isinstance(marginal, dict):
         if "x" not in marginal or "density" not in marginal:

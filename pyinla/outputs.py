@@ -17,12 +17,8 @@ def read_optional_outputs(results_dir: Path) -> dict:
     for name in ("linear_predictor", "fitted_values"):
         if (results_dir / f"summary_{name}.csv").is_file():
             outputs[f"summary_{name}"] = _read(results_dir / f"summary_{name}.csv", PREDICTOR_COLUMNS)
-            # One marginal per observation, keyed by its 1-based row, like the other marginals.
-            marginals = _read(results_dir / f"marginals_{name}.csv", ["ID", "x", "density"])
-            outputs[f"marginals_{name}"] = {
-                int(row): group[["x", "density"]].reset_index(drop=True)
-                for row, group in marginals.groupby("ID", sort=False)
-            }
+            # A tidy table: one marginal per observation, told apart by ID (the 1-based row).
+            outputs[f"marginals_{name}"] = _read(results_dir / f"marginals_{name}.csv", ["ID", "x", "density"])
     for name in ("dic", "waic"):
         if (results_dir / f"{name}.csv").is_file():
             table = _read(results_dir / f"{name}.csv", ["name", "value"])

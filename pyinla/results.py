@@ -43,6 +43,7 @@ def result_file_names(n_random_terms: int) -> List[str]:
         "timing.csv",
     ]
     names += [f"summary_random.{k}.csv" for k in range(n_random_terms)]
+    names += [f"marginals_random.{k}.csv" for k in range(n_random_terms)]
     return names
 
 
@@ -86,16 +87,19 @@ class Result:
     # The record of the call, as written to call.json.
     call: Optional[dict] = None
     # Per-observation outputs, present when the call asked for them (control['predictor'],
-    # control['compute']): summaries with an ID column (the 1-based row), marginals keyed by that row.
+    # control['compute']): summaries with an ID column (the 1-based row), marginals as tidy tables with
+    # columns ID, x and density (select one with m[m["ID"] == k]).
     summary_linear_predictor: Optional[pd.DataFrame] = None
     summary_fitted_values: Optional[pd.DataFrame] = None
-    marginals_linear_predictor: Optional[Dict[int, pd.DataFrame]] = None
-    marginals_fitted_values: Optional[Dict[int, pd.DataFrame]] = None
+    marginals_linear_predictor: Optional[pd.DataFrame] = None
+    marginals_fitted_values: Optional[pd.DataFrame] = None
     # DIC (dic, p_eff, mean_deviance, deviance_of_mean), WAIC (waic, p_eff), and CPO and PIT per
     # observation (columns ID, cpo, pit, failure).
     dic: Optional[pd.Series] = None
     waic: Optional[pd.Series] = None
     cpo: Optional[pd.DataFrame] = None
+    # Marginals of the random terms: term id -> tidy table with columns ID, x and density.
+    marginals_random: Dict[str, pd.DataFrame] = field(default_factory=dict)
     # Linear combinations (the lincomb argument): summaries indexed by name, marginals by name.
     summary_lincomb: Optional[pd.DataFrame] = None
     marginals_lincomb: Optional[Dict[str, pd.DataFrame]] = None
@@ -147,7 +151,7 @@ def read_results(
     results_dir = _results_folder(run_directory, model)
 
     random_sections = _random_sections(model)
-    summary_random = {}
+    summary_random, marginals_random = {}, {}
     for k, section in enumerate(random_sections):
         table = _read_table(results_dir / f"summary_random.{k}.csv", ["ID", *SUMMARY_COLUMNS])
         # bym and bym2 report 2n entries: the combined effect, then the spatial part.
@@ -160,11 +164,16 @@ def read_results(
                 f"{section['name']!r} has n = {section['n']} levels."
             )
         summary_random[section["name"]] = table
+        marginal_file = results_dir / f"marginals_random.{k}.csv"
+        if marginal_file.is_file():
+            marginals_random[section["name"]] = _read_table(marginal_file, ["ID", "x", "density"])
 
     if call is None and (run_directory / CALL_RECORD_FILE).is_file():
         call = read_call_record(run_directory / CALL_RECORD_FILE)
     if return_marginals is None:
         return_marginals = _recorded_compute_switch(call, "return_marginals")
+    if not return_marginals:
+        marginals_random = {}
     if return_mlik is None:
         return_mlik = _recorded_compute_switch(call, "mlik")
 
@@ -191,6 +200,7 @@ def read_results(
         n_observations=int(model.get("data", {}).get("n", 0)),
         random_models={section["name"]: section.get("model", "") for section in random_sections},
         call=call,
+        marginals_random=marginals_random,
         **read_optional_outputs(results_dir),
     )
 

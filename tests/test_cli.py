@@ -151,7 +151,7 @@ def test_diff_identical(shell_pyinla, kept_run, tmp_path):
     assert completed.stdout == (
         "A: ../run\n"
         "B: ../run-rerun-1\n"
-        "identical: model.ini, 7 data files and 8 result files (timing.csv not compared)\n"
+        "identical: model.ini, 7 data files and 9 result files (timing.csv not compared)\n"
     )
 
 

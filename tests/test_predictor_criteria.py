@@ -163,12 +163,15 @@ def test_lincomb_rejects_unknown_term(gaussian_case):
         pyinla(model={"response": "y", "fixed": ["1", "x"]}, family="gaussian", data=df, lincomb={"bad": {"z": 1}})
 
 
-def test_predictor_marginals_are_keyed_by_row(gaussian_case):
+def test_predictor_marginals_are_tidy(gaussian_case):
     _, result, _, _, _, _ = gaussian_case
     marginals = result.marginals_linear_predictor
-    assert sorted(marginals) == list(range(1, len(result.summary_linear_predictor) + 1))
-    # Each is an ordinary marginal, so the marginal functions apply.
-    summary = pyinla_module.zmarginal(marginals[1])
+    assert list(marginals.columns) == ["ID", "x", "density"]
+    assert sorted(marginals["ID"].unique()) == list(range(1, len(result.summary_linear_predictor) + 1))
+    # The marginal functions take one observation's rows, and say how to select them when given the whole table.
+    with pytest.raises(ValueError, match="select one"):
+        pyinla_module.zmarginal(marginals)
+    summary = pyinla_module.zmarginal(marginals[marginals["ID"] == 1])
     assert summary["mean"] == pytest.approx(result.summary_linear_predictor.loc[0, "mean"], abs=1e-3)
     assert "Deviance information criterion (DIC):" in str(result)
 
@@ -187,3 +190,17 @@ def test_intrinsic_term_without_constraint_is_rejected():
     with pytest.raises(ValueError, match="constr=False leaves the rw1 term improper"):
         pyinla(model={"response": "r", "fixed": ["0"], "random": [{"id": "plate", "model": "rw1", "constr": False}]},
                family="binomial", data=datasets.load("seeds"), Ntrials="n")
+
+
+def test_marginals_random_match_summaries():
+    result = pyinla(model={"response": "r", "fixed": ["1"], "random": [{"id": "plate", "model": "iid"}]},
+                    family="binomial", data=datasets.load("seeds"), Ntrials="n")
+    marginals = result.marginals_random["plate"]
+    assert list(marginals.columns) == ["ID", "x", "density"]
+    assert marginals["ID"].nunique() == 21
+    summary = result.summary_random["plate"]
+    for level in (1, 7, 21):
+        z = pyinla_module.zmarginal(marginals[marginals["ID"] == level])
+        row = summary[summary["ID"] == level].iloc[0]
+        assert z["mean"] == pytest.approx(row["mean"], abs=0.01 * row["sd"])
+        assert z["0.975quant"] == pytest.approx(row["0.975quant"], abs=0.02 * row["sd"])

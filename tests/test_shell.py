@@ -20,6 +20,7 @@ RESULT_FILES = [
     "internal_summary_hyperpar.csv",
     "marginals_fixed.csv",
     "marginals_hyperpar.csv",
+    "marginals_random.0.csv",
     "mlik.csv",
     "summary_fixed.csv",
     "summary_hyperpar.csv",

@@ -274,18 +274,22 @@ LatentMarginals summarise_latent(const Model& model, const ThetaIntegration& in)
     out.summary[i].kld = skew ? symmetric_kld(in.latent[0].gamma1[i], in.latent[0].gamma3[i]) : 0.0;
   });
 
-  for (const auto& f : model.fixed) {
-    const Mixture mix = mixture_of(f.offset);
+  // Densities between the 0.01% and 99.99% quantiles.
+  auto density_of = [&](int i, int points) {
+    const Mixture mix = mixture_of(i);
     const double lo = mix.quantile(1e-4, z_tail), hi = mix.quantile(1 - 1e-4, -z_tail);
     Density d;
-    const int points = 81;
     for (int k = 0; k < points; ++k) {
       const double x = lo + (hi - lo) * k / (points - 1);
       d.x.push_back(x);
       d.density.push_back(mix.pdf(x));
     }
-    out.fixed_density.push_back(d);
-  }
+    return d;
+  };
+  for (const auto& f : model.fixed) out.fixed_density.push_back(density_of(f.offset, 81));
+  const int random_size = size - static_cast<int>(model.fixed.size());
+  out.latent_density.resize(random_size);
+  run_all_threads(random_size, [&](int i) { out.latent_density[i] = density_of(i, 41); });
   return out;
 }
 

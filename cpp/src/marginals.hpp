@@ -21,7 +21,8 @@ struct Density {
 
 struct LatentMarginals {
   std::vector<MarginalSummary> summary;  // one per latent variable, in the order of x
-  std::vector<Density> fixed_density;    // one per fixed effect
+  std::vector<Density> fixed_density;    // one per fixed effect, 81 points
+  std::vector<Density> latent_density;   // one per entry of the latent field, 41 points (for the random terms)
 };
 
 LatentMarginals summarise_latent(const Model& model, const ThetaIntegration& integration);

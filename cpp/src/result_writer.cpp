@@ -76,6 +76,12 @@ void write_random(const std::string& folder, const RunResults& r) {
                     std::string("ID,") + kSummaryColumns + ",kld");
     for (int i = 0; i < t.n; ++i)
       summary.out() << field(t.labels[i]) << "," << summary_row(r.latent->summary[t.offset + i], true) << '\n';
+    CsvFile marginals(folder + "/marginals_random." + std::to_string(k) + ".csv", "ID,x,density");
+    for (int i = 0; i < t.n; ++i) {
+      const Density& d = r.latent->latent_density[t.offset + i];
+      for (std::size_t j = 0; j < d.x.size(); ++j)
+        marginals.out() << field(t.labels[i]) << "," << number(d.x[j]) << "," << number(d.density[j]) << '\n';
+    }
   }
 }
 
