@@ -1,5 +1,6 @@
 #include "posterior_samples.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -22,9 +23,10 @@ std::string csv_field(const std::string& text) {
 }
 
 std::string number(double v) {
+  // The shortest text that reads back as the same double.
   char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%.17g", v);
-  return buffer;
+  const auto written = std::to_chars(buffer, buffer + sizeof buffer, v);
+  return std::string(buffer, written.ptr);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "result_writer.hpp"
 
 #include <cmath>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -13,11 +14,11 @@ namespace pyinla {
 
 namespace {
 
-// Full precision, so a number read back equals the one computed.
+// The shortest text that reads back as the same double, so a number read back equals the one computed.
 std::string number(double v) {
   char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%.17g", v);
-  return buffer;
+  const auto written = std::to_chars(buffer, buffer + sizeof buffer, v);
+  return std::string(buffer, written.ptr);
 }
 
 // CSV field, quoted when it contains a comma, a quote or a line break.
