@@ -1,35 +1,13 @@
 #include "posterior_samples.hpp"
 
-#include <charconv>
-#include <cstdio>
 #include <fstream>
 #include <random>
 
+#include "csv_format.hpp"
 #include "errors.hpp"
 #include "threads.hpp"
 
 namespace pyinla {
-
-namespace {
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char ch : text) {
-    if (ch == '"') quoted += '"';
-    quoted += ch;
-  }
-  return quoted + "\"";
-}
-
-std::string number(double v) {
-  // The shortest text that reads back as the same double.
-  char buffer[40];
-  const auto written = std::to_chars(buffer, buffer + sizeof buffer, v);
-  return std::string(buffer, written.ptr);
-}
-
-}  // namespace
 
 void write_posterior_samples(const LatentGaussianModel& lgm, const ThetaMode& mode, const ThetaIntegration& in,
                              int count, std::uint64_t seed, const std::string& path) {
@@ -71,9 +49,9 @@ void write_posterior_samples(const LatentGaussianModel& lgm, const ThetaMode& mo
     for (int j = 0; j < per_point[k]; ++j) {
       out << ++sample << "," << k;
       for (std::size_t h = 0; h < m.free_index.size(); ++h) {
-        out << "," << number(to_user_scale(m.hyperparameters[m.free_index[h]].scale, in.points[k].theta[h]));
+        out << "," << format_number(to_user_scale(m.hyperparameters[m.free_index[h]].scale, in.points[k].theta[h]));
       }
-      for (int i = 0; i < m.latent_size; ++i) out << "," << number(draws[k](i, j));
+      for (int i = 0; i < m.latent_size; ++i) out << "," << format_number(draws[k](i, j));
       out << '\n';
     }
   }

@@ -1,36 +1,18 @@
 #include "result_writer.hpp"
 
 #include <cmath>
-#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
 
+#include "csv_format.hpp"
 #include "errors.hpp"
 #include "log.hpp"
 
 namespace pyinla {
 
 namespace {
-
-// The shortest text that reads back as the same double, so a number read back equals the one computed.
-std::string number(double v) {
-  char buffer[40];
-  const auto written = std::to_chars(buffer, buffer + sizeof buffer, v);
-  return std::string(buffer, written.ptr);
-}
-
-// CSV field, quoted when it contains a comma, a quote or a line break.
-std::string field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char ch : text) {
-    if (ch == '"') quoted += '"';
-    quoted += ch;
-  }
-  return quoted + "\"";
-}
 
 class CsvFile {
  public:
@@ -50,9 +32,9 @@ class CsvFile {
 };
 
 std::string summary_row(const MarginalSummary& s, bool with_kld) {
-  std::string row = number(s.mean) + "," + number(s.sd) + "," + number(s.q025) + "," + number(s.q50) + "," +
-                    number(s.q975) + "," + number(s.mode);
-  if (with_kld) row += "," + number(s.kld);
+  std::string row = format_number(s.mean) + "," + format_number(s.sd) + "," + format_number(s.q025) + "," + format_number(s.q50) + "," +
+                    format_number(s.q975) + "," + format_number(s.mode);
+  if (with_kld) row += "," + format_number(s.kld);
   return row;
 }
 
@@ -63,10 +45,10 @@ void write_fixed(const std::string& folder, const RunResults& r) {
   CsvFile marginals(folder + "/marginals_fixed.csv", "name,x,density");
   for (std::size_t k = 0; k < r.model->fixed.size(); ++k) {
     const FixedEffect& f = r.model->fixed[k];
-    summary.out() << field(f.name) << "," << summary_row(r.latent->summary[f.offset], true) << '\n';
+    summary.out() << csv_field(f.name) << "," << summary_row(r.latent->summary[f.offset], true) << '\n';
     const Density& d = r.latent->fixed_density[k];
     for (std::size_t i = 0; i < d.x.size(); ++i)
-      marginals.out() << field(f.name) << "," << number(d.x[i]) << "," << number(d.density[i]) << '\n';
+      marginals.out() << csv_field(f.name) << "," << format_number(d.x[i]) << "," << format_number(d.density[i]) << '\n';
   }
 }
 
@@ -76,12 +58,12 @@ void write_random(const std::string& folder, const RunResults& r) {
     CsvFile summary(folder + "/summary_random." + std::to_string(k) + ".csv",
                     std::string("ID,") + kSummaryColumns + ",kld");
     for (int i = 0; i < t.n; ++i)
-      summary.out() << field(t.labels[i]) << "," << summary_row(r.latent->summary[t.offset + i], true) << '\n';
+      summary.out() << csv_field(t.labels[i]) << "," << summary_row(r.latent->summary[t.offset + i], true) << '\n';
     CsvFile marginals(folder + "/marginals_random." + std::to_string(k) + ".csv", "ID,x,density");
     for (int i = 0; i < t.n; ++i) {
       const Density& d = r.latent->latent_density[t.offset + i];
       for (std::size_t j = 0; j < d.x.size(); ++j)
-        marginals.out() << field(t.labels[i]) << "," << number(d.x[j]) << "," << number(d.density[j]) << '\n';
+        marginals.out() << csv_field(t.labels[i]) << "," << format_number(d.x[j]) << "," << format_number(d.density[j]) << '\n';
     }
   }
 }
@@ -94,11 +76,11 @@ void write_hyperparameters(const std::string& folder, const RunResults& r) {
   for (std::size_t k = 0; k < m.free_index.size(); ++k) {
     const Hyperparameter& h = m.hyperparameters[m.free_index[k]];
     const HyperparameterMarginal& hm = (*r.hyper)[k];
-    user.out() << field(h.user_name) << "," << summary_row(hm.user, false) << '\n';
-    internal.out() << field(h.internal_name) << "," << summary_row(hm.internal, false) << '\n';
+    user.out() << csv_field(h.user_name) << "," << summary_row(hm.user, false) << '\n';
+    internal.out() << csv_field(h.internal_name) << "," << summary_row(hm.internal, false) << '\n';
     for (std::size_t i = 0; i < hm.user_density.x.size(); ++i)
-      marginals.out() << field(h.user_name) << "," << number(hm.user_density.x[i]) << ","
-                      << number(hm.user_density.density[i]) << '\n';
+      marginals.out() << csv_field(h.user_name) << "," << format_number(hm.user_density.x[i]) << ","
+                      << format_number(hm.user_density.density[i]) << '\n';
   }
 }
 
@@ -108,12 +90,12 @@ void write_integration(const std::string& folder, const RunResults& r) {
   for (std::size_t k = 0; k < m.free_index.size(); ++k) header += "theta" + std::to_string(k + 1) + ",";
   CsvFile points(folder + "/theta_points.csv", header + "log_density,weight");
   for (const auto& p : r.integration->points) {
-    for (double t : p.theta) points.out() << number(t) << ",";
-    points.out() << number(p.log_density) << "," << number(p.weight) << '\n';
+    for (double t : p.theta) points.out() << format_number(t) << ",";
+    points.out() << format_number(p.log_density) << "," << format_number(p.weight) << '\n';
   }
   CsvFile mlik(folder + "/mlik.csv", "name,value");
-  mlik.out() << "log marginal-likelihood (integration)," << number(r.integration->log_mlik_integration) << '\n';
-  mlik.out() << "log marginal-likelihood (Gaussian)," << number(r.integration->log_mlik_gaussian) << '\n';
+  mlik.out() << "log marginal-likelihood (integration)," << format_number(r.integration->log_mlik_integration) << '\n';
+  mlik.out() << "log marginal-likelihood (Gaussian)," << format_number(r.integration->log_mlik_gaussian) << '\n';
 }
 
 void write_predictor(const std::string& folder, const RunResults& r) {
@@ -128,7 +110,7 @@ void write_predictor(const std::string& folder, const RunResults& r) {
       summary.out() << o + 1 << "," << summary_row((*tables[t].second)[o], false) << '\n';
       const Density& d = (*densities[t])[o];
       for (std::size_t i = 0; i < d.x.size(); ++i)
-        marginals.out() << o + 1 << "," << number(d.x[i]) << "," << number(d.density[i]) << '\n';
+        marginals.out() << o + 1 << "," << format_number(d.x[i]) << "," << format_number(d.density[i]) << '\n';
     }
   }
 }
@@ -137,11 +119,11 @@ void write_lincombs(const std::string& folder, const RunResults& r) {
   CsvFile summary(folder + "/summary_lincomb.csv", std::string("name,") + kSummaryColumns);
   CsvFile marginals(folder + "/marginals_lincomb.csv", "name,x,density");
   for (std::size_t k = 0; k < r.model->lincombs.size(); ++k) {
-    const std::string name = field(r.model->lincombs[k].name);
+    const std::string name = csv_field(r.model->lincombs[k].name);
     summary.out() << name << "," << summary_row(r.lincombs->summary[k], false) << '\n';
     const Density& d = r.lincombs->density[k];
     for (std::size_t i = 0; i < d.x.size(); ++i)
-      marginals.out() << name << "," << number(d.x[i]) << "," << number(d.density[i]) << '\n';
+      marginals.out() << name << "," << format_number(d.x[i]) << "," << format_number(d.density[i]) << '\n';
   }
 }
 
@@ -150,23 +132,23 @@ void write_criteria(const std::string& folder, const RunResults& r) {
   const ModelCriteria& c = *r.criteria;
   if (m.compute.dic) {
     CsvFile dic(folder + "/dic.csv", "name,value");
-    dic.out() << "dic," << number(c.dic) << "\np_eff," << number(c.dic_p_effective) << "\nmean_deviance,"
-              << number(c.mean_deviance) << "\ndeviance_of_mean," << number(c.deviance_of_mean) << '\n';
+    dic.out() << "dic," << format_number(c.dic) << "\np_eff," << format_number(c.dic_p_effective) << "\nmean_deviance,"
+              << format_number(c.mean_deviance) << "\ndeviance_of_mean," << format_number(c.deviance_of_mean) << '\n';
   }
   if (m.compute.waic) {
     CsvFile waic(folder + "/waic.csv", "name,value");
-    waic.out() << "waic," << number(c.waic) << "\np_eff," << number(c.waic_p_effective) << '\n';
+    waic.out() << "waic," << format_number(c.waic) << "\np_eff," << format_number(c.waic_p_effective) << '\n';
   }
   if (m.compute.cpo) {
     CsvFile cpo(folder + "/cpo.csv", "ID,cpo,pit,failure");
     for (std::size_t o = 0; o < c.cpo.size(); ++o)
-      cpo.out() << o + 1 << "," << number(c.cpo[o]) << "," << number(c.pit[o]) << "," << c.failure[o] << '\n';
+      cpo.out() << o + 1 << "," << format_number(c.cpo[o]) << "," << format_number(c.pit[o]) << "," << c.failure[o] << '\n';
   }
 }
 
 void write_timing(const std::string& folder, const RunResults& r) {
   CsvFile timing(folder + "/timing.csv", "stage,seconds");
-  for (const auto& [stage, seconds] : r.timing) timing.out() << stage << "," << number(seconds) << '\n';
+  for (const auto& [stage, seconds] : r.timing) timing.out() << stage << "," << format_number(seconds) << '\n';
 }
 
 // One warning per line; the file exists only when there are warnings.

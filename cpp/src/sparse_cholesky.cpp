@@ -257,6 +257,17 @@ double CholeskyFactor::log_determinant() const {
   return 2.0 * sum;
 }
 
+// Back substitution L' y = y in place, on the permuted ordering.
+void CholeskyFactor::solve_upper_in_place(Eigen::VectorXd& y) const {
+  const auto& start = pattern_->l_column_start();
+  const auto& rows = pattern_->l_rows();
+  for (int j = static_cast<int>(y.size()) - 1; j >= 0; --j) {
+    double s = y[j];
+    for (int q = start[j] + 1; q < start[j + 1]; ++q) s -= l_[q] * y[rows[q]];
+    y[j] = s / l_[start[j]];
+  }
+}
+
 Eigen::VectorXd CholeskyFactor::solve(const Eigen::VectorXd& b) const {
   const auto& perm = pattern_->permutation();
   const auto& start = pattern_->l_column_start();
@@ -270,11 +281,7 @@ Eigen::VectorXd CholeskyFactor::solve(const Eigen::VectorXd& b) const {
     y[j] /= l_[start[j]];
     for (int q = start[j] + 1; q < start[j + 1]; ++q) y[rows[q]] -= l_[q] * y[j];
   }
-  for (int j = n - 1; j >= 0; --j) {
-    double s = y[j];
-    for (int q = start[j] + 1; q < start[j + 1]; ++q) s -= l_[q] * y[rows[q]];
-    y[j] = s / l_[start[j]];
-  }
+  solve_upper_in_place(y);
 
   Eigen::VectorXd x(n);
   for (int i = 0; i < n; ++i) x[i] = y[perm[i]];
@@ -283,17 +290,10 @@ Eigen::VectorXd CholeskyFactor::solve(const Eigen::VectorXd& b) const {
 
 Eigen::VectorXd CholeskyFactor::solve_transposed_factor(const Eigen::VectorXd& u) const {
   const auto& perm = pattern_->permutation();
-  const auto& start = pattern_->l_column_start();
-  const auto& rows = pattern_->l_rows();
-  const int n = static_cast<int>(u.size());
   Eigen::VectorXd y = u;
-  for (int j = n - 1; j >= 0; --j) {
-    double s = y[j];
-    for (int q = start[j] + 1; q < start[j + 1]; ++q) s -= l_[q] * y[rows[q]];
-    y[j] = s / l_[start[j]];
-  }
-  Eigen::VectorXd x(n);
-  for (int i = 0; i < n; ++i) x[i] = y[perm[i]];
+  solve_upper_in_place(y);
+  Eigen::VectorXd x(u.size());
+  for (Eigen::Index i = 0; i < u.size(); ++i) x[i] = y[perm[i]];
   return x;
 }
 

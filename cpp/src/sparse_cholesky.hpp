@@ -80,6 +80,7 @@ class CholeskyFactor {
 
  private:
   bool factor_column(int j, const SparseMatrix& a, std::vector<double>& work);
+  void solve_upper_in_place(Eigen::VectorXd& y) const;
   void invert_column(int j, std::vector<int>& position, std::vector<double>& acc);
 
   const SymmetricPattern* pattern_;
