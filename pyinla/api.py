@@ -80,7 +80,8 @@ def pyinla(
 
     The runtime arguments (num_threads, working_directory, keep, verbose) do not change the fit.
 
-    Random term dicts take ``id`` and ``model`` (iid, rw1, rw2, ar1, besag, bym, bym2, generic0, seasonal)
+    Random term dicts take ``id`` and ``model`` (iid, rw1, rw2, ar1, besag, bym, bym2, generic0, seasonal;
+    'linear', with mean_linear and prec_linear, is a fixed effect with that prior, as in R-INLA)
     and optionally constr, scale_model, diagonal, cyclic (rw1, rw2), season_length (seasonal,
     required), graph (besag, bym, bym2, required: a graph file path or an adjacency matrix), Cmatrix
     (generic0, required: a symmetric numpy or scipy sparse matrix), n, values and hyper. The

@@ -97,7 +97,9 @@ def validate_call(
     )
 
     fixed = _fixed_effects(model.get("fixed"), data, control.get("fixed"))
-    random = validate_random_terms(model.get("random"), data)
+    linear, other_terms = _split_linear_terms(model.get("random"))
+    fixed += [_linear_effect(term, data, position, fixed) for position, term in linear]
+    random = validate_random_terms(other_terms, data) if other_terms else []
     if not fixed and not random:
         raise ValueError(
             "model has neither fixed effects nor random terms; "
@@ -397,6 +399,36 @@ def _inla_options(inla_control) -> Dict[str, object]:
                 raise ValueError(f"control['inla'][{key!r}] must be positive, got {value!r}.")
             options[key] = value
     return options
+
+
+LINEAR_TERM_KEYS = ("id", "model", "mean_linear", "prec_linear")
+
+
+def _split_linear_terms(random):
+    """Separate R-INLA's model='linear' terms, which are fixed effects, from the other random terms."""
+    if not isinstance(random, list):
+        return [], random
+    linear = [(k, term) for k, term in enumerate(random) if isinstance(term, Mapping) and term.get("model") == "linear"]
+    others = [term for term in random if not (isinstance(term, Mapping) and term.get("model") == "linear")]
+    return linear, others
+
+
+def _linear_effect(term, data: pd.DataFrame, position: int, fixed) -> FixedEffect:
+    """A model='linear' term: beta * column with a N(mean_linear, 1/prec_linear) prior, reported as a fixed effect."""
+    where = f"model['random'][{position}]"
+    _check_keys(term, LINEAR_TERM_KEYS, where)
+    name = term.get("id")
+    values = numeric_values(require_column(data, name, f"{where}['id']"), f"{where}['id']")
+    if any(effect.name == name for effect in fixed):
+        raise ValueError(f"{where}: {name!r} is also a fixed effect; keep one of the two.")
+    mean = term.get("mean_linear", 0.0)
+    prec = term.get("prec_linear", DEFAULT_FIXED_PREC)
+    for value, key in ((mean, "mean_linear"), (prec, "prec_linear")):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+            raise TypeError(f"{where}[{key!r}] must be a finite number, got {value!r}.")
+    if prec < 0:
+        raise ValueError(f"{where}['prec_linear']={prec!r} must be >= 0 (0 is a flat prior).")
+    return FixedEffect(name=name, values=values, mean=float(mean), prec=float(prec))
 
 
 def _predictor_switch(predictor_control) -> bool:
