@@ -134,6 +134,8 @@ def _validate_term(term, data: pd.DataFrame, where: str) -> RandomTerm:
     else:
         index, labels = _value_index(ids, model, term, where)
         random_term = RandomTerm(name, model, len(labels), index, labels)
+        if model == "rw1" and term.get("values") is not None:
+            random_term.locations = _irregular_locations(term["values"])
 
     random_term.options = _validate_options(term, model, random_term.n, where)
     if model in INTRINSIC_MODELS and random_term.options.get("constr") is False and \
@@ -219,6 +221,15 @@ def _structure_index(ids: pd.Series, n: int, term: Mapping, where: str, model: s
     index = values.astype(np.int64) - 1
     labels = [str(level) for level in range(1, n + 1)]
     return index, labels
+
+
+def _irregular_locations(values):
+    """The sorted level positions when ``values`` are not equally spaced, else None (the default spacing)."""
+    positions = np.sort(np.asarray(values, dtype=float).ravel())
+    spacing = np.diff(positions)
+    if len(spacing) == 0 or np.allclose(spacing, spacing[0], rtol=1e-9, atol=0.0):
+        return None
+    return positions
 
 
 def _value_index(ids: pd.Series, model: str, term: Mapping, where: str):

@@ -161,6 +161,8 @@ def _random_section(k: int, term: RandomTerm, writer: _DataWriter) -> Section:
             [f"{i} {j} {value:.17g}" for i, j, value in zip(rows, cols, values)],
         )
         keys.append(("cmatrix", relative))
+    if term.locations is not None:
+        keys.append(("locations", writer.vector(f"random.{k}.locations.dat", term.locations)))
 
     keys += _hyper_keys(term.hyper)
     return (f"random.{k}", keys)

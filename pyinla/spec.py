@@ -64,6 +64,8 @@ class RandomTerm:
     graph: Optional[Graph] = None
     # generic0 structure matrix: upper-triangle triplets (i, j, value), 0-based.
     cmatrix: Optional[Tuple[np.ndarray, np.ndarray, np.ndarray]] = None
+    # rw1 on irregular locations: the position of each level, from ``values`` (None: equally spaced).
+    locations: Optional[np.ndarray] = None
 
 
 @dataclass

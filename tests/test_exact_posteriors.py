@@ -360,3 +360,25 @@ def test_linear_term_is_a_fixed_effect_with_its_own_prior():
     default = pyinla(model={"response": "y", "fixed": ["1", "x"]}, family="gaussian", data=df,
                      control={"family": {"hyper": fixed_prec(LOG_TAU_OBS)}})
     assert linear.summary_fixed.loc["x", "mean"] != pytest.approx(default.summary_fixed.loc["x", "mean"], abs=1e-4)
+
+
+def test_rw1_on_irregular_values_matches_dense_posterior():
+    # Increments x_{i+1} - x_i have variance proportional to the spacing of the locations (relative to the mean
+    # spacing), so R = D' diag(mean / d) D; sum-to-zero constraint and R-INLA's diagonal as usual.
+    locations = np.array([1.0, 2.0, 4.0, 5.0, 9.0, 10.0, 12.0, 15.0, 16.0, 20.0])
+    n = len(locations)
+    df = simulated_data(n)
+    df["loc"] = locations[df["idx"].to_numpy() - 1]
+    result = pyinla(model={"response": "y", "fixed": ["1", "x"],
+                           "random": [{"id": "loc", "model": "rw1", "values": locations,
+                                       "hyper": fixed_prec(LOG_TAU_TERM)}]},
+                    family="gaussian", data=df, control={"family": {"hyper": fixed_prec(LOG_TAU_OBS)}})
+
+    spacing = np.diff(locations)
+    d = first_difference(n, 1)
+    r = d.T @ np.diag(spacing.mean() / spacing) @ d
+    q_term = np.exp(LOG_TAU_TERM) * r + DIAGONAL * np.eye(n)
+    mean, sd = exact_gaussian_posterior(df["y"].to_numpy(), [np.ones(len(df)), df["x"].to_numpy()],
+                                        df["idx"].to_numpy() - 1, q_term, np.ones(n), np.exp(LOG_TAU_OBS))
+    np.testing.assert_allclose(result.summary_random["loc"]["mean"].to_numpy(), mean[:n], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(result.summary_random["loc"]["sd"].to_numpy(), sd[:n], rtol=1e-6)

@@ -93,6 +93,18 @@ SparseMatrix random_walk_structure(int n, int order, bool cyclic) {
   return gram_of_rows(n, d);
 }
 
+SparseMatrix irregular_rw1_structure(const std::vector<double>& locations) {
+  const int n = static_cast<int>(locations.size());
+  const double mean_spacing = (locations.back() - locations.front()) / (n - 1);
+  std::vector<std::vector<std::pair<int, double>>> d(n - 1);
+  for (int i = 0; i + 1 < n; ++i) {
+    // D' diag(1 / d_i) D as the Gram matrix of rows scaled by 1 / sqrt(d_i).
+    const double weight = 1.0 / std::sqrt((locations[i + 1] - locations[i]) / mean_spacing);
+    d[i] = {{i, -weight}, {i + 1, weight}};
+  }
+  return gram_of_rows(n, d);
+}
+
 SparseMatrix seasonal_structure(int n, int season_length) {
   std::vector<std::vector<std::pair<int, double>>> s(n - season_length + 1);
   for (int i = 0; i + season_length <= n; ++i)

@@ -43,6 +43,10 @@ struct LatentTerm {
 
 // Structure matrices R (the precision at tau = 1), each n x n with both triangles stored.
 SparseMatrix random_walk_structure(int n, int order, bool cyclic);
+
+// rw1 on increasing locations s: increments x_{i+1} - x_i with variance proportional to s_{i+1} - s_i, scaled by
+// the mean spacing so that equally spaced locations give the usual rw1.
+SparseMatrix irregular_rw1_structure(const std::vector<double>& locations);
 SparseMatrix seasonal_structure(int n, int season_length);
 SparseMatrix besag_structure(const Graph& graph);
 

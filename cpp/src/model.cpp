@@ -176,6 +176,13 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
     const int order = t.model == "rw1" ? 1 : 2;
     if (t.n < order + 2) s.fail("n", t.model + " needs at least " + std::to_string(order + 2) + " levels");
     structure = random_walk_structure(t.n, order, cyclic);
+    if (s.has("locations")) {
+      if (order != 1 || cyclic) s.fail("locations", "irregular locations are supported for the non-cyclic rw1 only");
+      const std::vector<double> locations = read_vector(file_key(s, "locations", folder), t.n, false);
+      for (int i = 0; i + 1 < t.n; ++i)
+        if (!(locations[i + 1] > locations[i])) s.fail("locations", "the locations must be strictly increasing");
+      structure = irregular_rw1_structure(locations);
+    }
   } else if (t.model == "seasonal") {
     season_length = static_cast<int>(s.get_int("season_length"));
     if (season_length < 2 || season_length > t.n) s.fail("season_length", "must be in 2..n");
