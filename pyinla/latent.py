@@ -46,6 +46,7 @@ TERM_KEYS = (
     "n",
     "values",
     "hyper",
+    "replicate",
 )
 
 MODEL_HYPERPARAMETERS = {model: ("prec",) for model in LATENT_MODELS}
@@ -138,6 +139,8 @@ def _validate_term(term, data: pd.DataFrame, where: str) -> RandomTerm:
             random_term.locations = _irregular_locations(term["values"])
 
     random_term.options = _validate_options(term, model, random_term.n, where)
+    if term.get("replicate") is not None:
+        random_term.replicate_index, random_term.replicates = _replicate_index(term["replicate"], data, where)
     if model in INTRINSIC_MODELS and random_term.options.get("constr") is False and \
             not random_term.options.get("diagonal"):
         raise ValueError(
@@ -221,6 +224,17 @@ def _structure_index(ids: pd.Series, n: int, term: Mapping, where: str, model: s
     index = values.astype(np.int64) - 1
     labels = [str(level) for level in range(1, n + 1)]
     return index, labels
+
+
+def _replicate_index(column, data: pd.DataFrame, where: str):
+    """Map the replicate column to 0-based replicate numbers (sorted unique values) and their count."""
+    values = require_column(data, column, f"{where}['replicate']")
+    if values.isna().any():
+        position = int(np.flatnonzero(values.isna().to_numpy())[0])
+        raise ValueError(f"{where}['replicate'] (column {column!r}) has a missing value at position {position}; "
+                         "every observation needs a replicate.")
+    levels = pd.Index(np.sort(values.unique()))
+    return levels.get_indexer(values.to_numpy()).astype(np.int64), len(levels)
 
 
 def _irregular_locations(values):

@@ -161,6 +161,9 @@ def _random_section(k: int, term: RandomTerm, writer: _DataWriter) -> Section:
             [f"{i} {j} {value:.17g}" for i, j, value in zip(rows, cols, values)],
         )
         keys.append(("cmatrix", relative))
+    if term.replicate_index is not None:
+        keys.append(("replicates", str(term.replicates)))
+        keys.append(("replicate", writer.index(f"random.{k}.replicate.dat", term.replicate_index)))
     if term.locations is not None:
         keys.append(("locations", writer.vector(f"random.{k}.locations.dat", term.locations)))
 

@@ -66,6 +66,9 @@ class RandomTerm:
     cmatrix: Optional[Tuple[np.ndarray, np.ndarray, np.ndarray]] = None
     # rw1 on irregular locations: the position of each level, from ``values`` (None: equally spaced).
     locations: Optional[np.ndarray] = None
+    # replicate=: the 0-based replicate of each observation, and the number of replicates (1 without).
+    replicate_index: Optional[np.ndarray] = None
+    replicates: int = 1
 
 
 @dataclass

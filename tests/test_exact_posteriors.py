@@ -382,3 +382,40 @@ def test_rw1_on_irregular_values_matches_dense_posterior():
                                         df["idx"].to_numpy() - 1, q_term, np.ones(n), np.exp(LOG_TAU_OBS))
     np.testing.assert_allclose(result.summary_random["loc"]["mean"].to_numpy(), mean[:n], rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(result.summary_random["loc"]["sd"].to_numpy(), sd[:n], rtol=1e-6)
+
+
+def test_replicated_rw1_matches_dense_posterior():
+    # replicate=: independent copies of the term with a shared precision, each with its own sum-to-zero constraint.
+    n, copies = 8, 3
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"t": np.tile(np.repeat(np.arange(1, n + 1), 2), copies),
+                       "r": np.repeat(np.arange(copies), 2 * n)})
+    df["x"] = rng.normal(size=len(df))
+    df["y"] = 1 + 0.5 * df["x"] + np.sin(df["t"] / 2.0 + df["r"]) + rng.normal(scale=0.3, size=len(df))
+    result = pyinla(model={"response": "y", "fixed": ["1", "x"],
+                           "random": [{"id": "t", "model": "rw1", "replicate": "r", "hyper": fixed_prec(LOG_TAU_TERM)}]},
+                    family="gaussian", data=df, control={"family": {"hyper": fixed_prec(LOG_TAU_OBS)}})
+
+    size = n * copies
+    q_term = np.kron(np.eye(copies), np.exp(LOG_TAU_TERM) * structure("rw1", n) + DIAGONAL * np.eye(n))
+    index = (df["r"] * n + df["t"] - 1).to_numpy()
+    a = np.zeros((len(df), size + 2))
+    a[np.arange(len(df)), index] = 1.0
+    a[:, size] = 1.0
+    a[:, size + 1] = df["x"]
+    prior = np.zeros((size + 2, size + 2))
+    prior[:size, :size] = q_term
+    prior[size + 1, size + 1] = 0.001
+    covariance = np.linalg.inv(prior + np.exp(LOG_TAU_OBS) * a.T @ a)
+    mean = covariance @ (np.exp(LOG_TAU_OBS) * a.T @ df["y"].to_numpy())
+    c = np.zeros((copies, size + 2))
+    for r in range(copies):
+        c[r, r * n:(r + 1) * n] = 1.0
+    gain = covariance @ c.T @ np.linalg.inv(c @ covariance @ c.T)
+    mean = mean - gain @ (c @ mean)
+    sd = np.sqrt(np.diag(covariance - gain @ c @ covariance))
+
+    table = result.summary_random["t"]
+    assert len(table) == size
+    np.testing.assert_allclose(table["mean"].to_numpy(), mean[:size], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(table["sd"].to_numpy(), sd[:size], rtol=1e-6)

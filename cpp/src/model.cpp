@@ -145,6 +145,39 @@ Eigen::MatrixXd null_space(const LatentTerm& t, const std::vector<int>& componen
   return Eigen::MatrixXd(0, t.n);
 }
 
+// Block-diagonal copies of a sparse matrix, one per replicate.
+SparseMatrix block_diagonal(const SparseMatrix& m, int copies) {
+  std::vector<Eigen::Triplet<double>> entries;
+  for (int r = 0; r < copies; ++r)
+    for (int col = 0; col < m.outerSize(); ++col)
+      for (SparseMatrix::InnerIterator it(m, col); it; ++it)
+        entries.emplace_back(r * m.rows() + it.row(), r * m.cols() + col, it.value());
+  SparseMatrix out(m.rows() * copies, m.cols() * copies);
+  out.setFromTriplets(entries.begin(), entries.end());
+  out.makeCompressed();
+  return out;
+}
+
+// R independent replicates of the term with shared hyperparameters (R-INLA's replicate=): the block becomes R
+// copies, each observation uses the copy its replicate index names, and each copy keeps its own constraints.
+void replicate_term(const IniSection& s, const std::string& folder, int n_obs, LatentTerm* t) {
+  const long replicates = s.get_int("replicates");
+  if (replicates < 1 || replicates > 1000000) s.fail("replicates", "must be a positive number of replicates");
+  const int copies = static_cast<int>(replicates);
+  const std::vector<int> replicate = read_index(file_key(s, "replicate", folder), n_obs, copies);
+  const int block = t->n;
+  for (int o = 0; o < n_obs; ++o) t->index[o] += replicate[o] * block;
+  for (auto& part : t->parts) part = block_diagonal(part, copies);
+  Eigen::MatrixXd constraints = Eigen::MatrixXd::Zero(t->constraints.rows() * copies, block * copies);
+  for (int r = 0; r < copies; ++r)
+    constraints.block(r * t->constraints.rows(), r * block, t->constraints.rows(), block) = t->constraints;
+  t->constraints = constraints;
+  const std::vector<std::string> labels = t->labels;
+  for (int r = 1; r < copies; ++r) t->labels.insert(t->labels.end(), labels.begin(), labels.end());
+  t->log_pseudo_determinant *= copies;
+  t->n = block * copies;
+}
+
 LatentTerm read_random_term(const IniSection& s, const std::string& folder, int n_obs) {
   LatentTerm t;
   t.name = s.get_string("name");
@@ -266,6 +299,7 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
     rho.scale = UserScale::kCorrelation;
     t.hyperparameters.push_back(rho);
   }
+  if (s.has("replicates")) replicate_term(s, folder, n_obs, &t);
   s.reject_unread_keys();
   return t;
 }
