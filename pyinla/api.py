@@ -85,7 +85,8 @@ def pyinla(
     and optionally constr, scale_model, diagonal, cyclic (rw1, rw2), season_length (seasonal,
     required), graph (besag, bym, bym2, required: a graph file path or an adjacency matrix), Cmatrix
     (generic0, required: a symmetric numpy or scipy sparse matrix), n, values, replicate (a column:
-    independent copies per value with shared hyperparameters) and hyper. The
+    independent copies per value with shared hyperparameters), group (a column) with control_group
+    ({'model': 'exchangeable' | 'ar1' | 'iid', 'hyper': {'rho': ...}}) and hyper. The
     ids of besag and generic0 terms are 1-based, as in R-INLA: id r is graph node r or row r
     of Cmatrix.
 

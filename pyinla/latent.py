@@ -47,6 +47,8 @@ TERM_KEYS = (
     "values",
     "hyper",
     "replicate",
+    "group",
+    "control_group",
 )
 
 MODEL_HYPERPARAMETERS = {model: ("prec",) for model in LATENT_MODELS}
@@ -141,6 +143,14 @@ def _validate_term(term, data: pd.DataFrame, where: str) -> RandomTerm:
     random_term.options = _validate_options(term, model, random_term.n, where)
     if term.get("replicate") is not None:
         random_term.replicate_index, random_term.replicates = _replicate_index(term["replicate"], data, where)
+    if term.get("group") is not None:
+        random_term.group_index, random_term.groups = _replicate_index(term["group"], data, where, "group")
+        if random_term.groups < 2:
+            raise ValueError(f"{where}['group'] (column {term['group']!r}) has one value; a group needs at least two.")
+        random_term.group_model, random_term.group_hyper = _validate_control_group(
+            term.get("control_group"), f"{where}['control_group']")
+    elif term.get("control_group") is not None:
+        raise ValueError(f"{where} has control_group but no group column; add group='column' or remove it.")
     if model in INTRINSIC_MODELS and random_term.options.get("constr") is False and \
             not random_term.options.get("diagonal"):
         raise ValueError(
@@ -226,13 +236,32 @@ def _structure_index(ids: pd.Series, n: int, term: Mapping, where: str, model: s
     return index, labels
 
 
-def _replicate_index(column, data: pd.DataFrame, where: str):
-    """Map the replicate column to 0-based replicate numbers (sorted unique values) and their count."""
-    values = require_column(data, column, f"{where}['replicate']")
+GROUP_MODELS = ("exchangeable", "ar1", "iid")
+
+
+def _validate_control_group(control, where: str):
+    """Return the group model (R-INLA's default: exchangeable) and its rho prior settings."""
+    if control is None:
+        return "exchangeable", {}
+    if not isinstance(control, Mapping):
+        raise TypeError(f"{where} must be a dict such as {{'model': 'ar1'}}, got {control!r}.")
+    for key in control:
+        if key not in ("model", "hyper"):
+            raise ValueError(f"{where} has an unknown key {key!r}; use 'model' and 'hyper'.")
+    model = control.get("model", "exchangeable")
+    if model not in GROUP_MODELS:
+        raise ValueError(f"{where}['model']={model!r} is not a group model; use one of {format_choices(GROUP_MODELS)}.")
+    allowed = () if model == "iid" else ("rho",)
+    return model, validate_hyper(control.get("hyper"), allowed, f"{where}['hyper']")
+
+
+def _replicate_index(column, data: pd.DataFrame, where: str, key: str = "replicate"):
+    """Map a replicate or group column to 0-based numbers (sorted unique values) and their count."""
+    values = require_column(data, column, f"{where}[{key!r}]")
     if values.isna().any():
         position = int(np.flatnonzero(values.isna().to_numpy())[0])
-        raise ValueError(f"{where}['replicate'] (column {column!r}) has a missing value at position {position}; "
-                         "every observation needs a replicate.")
+        raise ValueError(f"{where}[{key!r}] (column {column!r}) has a missing value at position {position}; "
+                         f"every observation needs a {key}.")
     levels = pd.Index(np.sort(values.unique()))
     return levels.get_indexer(values.to_numpy()).astype(np.int64), len(levels)
 

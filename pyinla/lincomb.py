@@ -22,7 +22,7 @@ def latent_positions(spec: ModelSpec) -> Tuple[Dict[str, Tuple[int, int, List[st
     """Return, for each random term, (offset, size, level labels), and for each fixed effect its position."""
     terms, position = {}, 0
     for term in spec.random:
-        size = term.n * (2 if term.model in DOUBLED_MODELS else 1) * term.replicates
+        size = term.n * (2 if term.model in DOUBLED_MODELS else 1) * term.replicates * term.groups
         terms[term.name] = (position, size, [str(label) for label in term.labels])
         position += size
     fixed = {}

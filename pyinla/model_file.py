@@ -161,6 +161,11 @@ def _random_section(k: int, term: RandomTerm, writer: _DataWriter) -> Section:
             [f"{i} {j} {value:.17g}" for i, j, value in zip(rows, cols, values)],
         )
         keys.append(("cmatrix", relative))
+    if term.group_index is not None:
+        keys.append(("groups", str(term.groups)))
+        keys.append(("group_model", term.group_model))
+        keys.append(("group", writer.index(f"random.{k}.group.dat", term.group_index)))
+        keys += _hyper_keys({"group_rho": setting for name, setting in term.group_hyper.items()})
     if term.replicate_index is not None:
         keys.append(("replicates", str(term.replicates)))
         keys.append(("replicate", writer.index(f"random.{k}.replicate.dat", term.replicate_index)))

@@ -158,7 +158,7 @@ def read_results(
         levels = int(section.get("n", len(table)))
         if section.get("model") in ("bym", "bym2"):
             levels *= 2
-        levels *= int(section.get("replicates", 1))
+        levels *= int(section.get("replicates", 1)) * int(section.get("groups", 1))
         if len(table) != levels:
             raise ResultError(
                 f"{results_dir / f'summary_random.{k}.csv'} has {len(table)} rows, but the term "

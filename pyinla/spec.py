@@ -69,6 +69,11 @@ class RandomTerm:
     # replicate=: the 0-based replicate of each observation, and the number of replicates (1 without).
     replicate_index: Optional[np.ndarray] = None
     replicates: int = 1
+    # group=: the 0-based group of each observation, the number of groups, the group model and its rho prior.
+    group_index: Optional[np.ndarray] = None
+    groups: int = 1
+    group_model: str = ""
+    group_hyper: Dict[str, "Hyperparameter"] = field(default_factory=dict)
 
 
 @dataclass

@@ -419,3 +419,33 @@ def test_replicated_rw1_matches_dense_posterior():
     assert len(table) == size
     np.testing.assert_allclose(table["mean"].to_numpy(), mean[:size], rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(table["sd"].to_numpy(), sd[:size], rtol=1e-6)
+
+
+@pytest.mark.parametrize("group_model", ["ar1", "exchangeable"])
+def test_grouped_iid_matches_dense_posterior(group_model):
+    # group=: Q = kron(group precision, tau I), the group precision the inverse of the AR(1) or exchangeable
+    # correlation matrix with correlation rho.
+    n, groups, rho = 5, 4, 0.5
+    rng = np.random.default_rng(6)
+    df = pd.DataFrame({"g": np.tile(np.repeat(np.arange(1, n + 1), 2), groups),
+                       "k": np.repeat(np.arange(groups), 2 * n)})
+    df["x"] = rng.normal(size=len(df))
+    df["y"] = 1 + 0.5 * df["x"] + rng.normal(size=len(df))
+    theta_rho = math.log((1 + rho) / (1 - rho))
+    term = {"id": "g", "model": "iid", "group": "k", "hyper": fixed_prec(LOG_TAU_TERM),
+            "control_group": {"model": group_model, "hyper": {"rho": {"initial": theta_rho, "fixed": True}}}}
+    result = pyinla(model={"response": "y", "fixed": ["1", "x"], "random": [term]}, family="gaussian", data=df,
+                    control={"family": {"hyper": fixed_prec(LOG_TAU_OBS)}})
+
+    if group_model == "ar1":
+        correlation = rho ** np.abs(np.subtract.outer(np.arange(groups), np.arange(groups)))
+    else:
+        correlation = (1 - rho) * np.eye(groups) + rho * np.ones((groups, groups))
+    q_term = np.kron(np.linalg.inv(correlation), np.exp(LOG_TAU_TERM) * np.eye(n))
+    index = (df["k"] * n + df["g"] - 1).to_numpy()
+    mean, sd = exact_gaussian_posterior(df["y"].to_numpy(), [np.ones(len(df)), df["x"].to_numpy()], index, q_term,
+                                        None, np.exp(LOG_TAU_OBS))
+    table = result.summary_random["g"]
+    assert len(table) == n * groups
+    np.testing.assert_allclose(table["mean"].to_numpy(), mean[:n * groups], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(table["sd"].to_numpy(), sd[:n * groups], rtol=1e-6)

@@ -25,6 +25,20 @@ SparseMatrix gram_of_rows(int n, const std::vector<std::vector<std::pair<int, do
 }  // namespace
 
 void LatentTerm::coefficients(const double* theta, std::vector<double>* c) const {
+  base_coefficients(theta, c);
+  if (group_model.empty()) return;
+
+  // Coefficients of the base model times those of the group model; the group rho is the last hyperparameter.
+  const double rho =
+      group_model == "iid" ? 0.0 : to_user_scale(UserScale::kCorrelation, theta[hyperparameters.size() - 1]);
+  const std::vector<double> g = group_coefficients(group_model, groups, rho);
+  const std::vector<double> base(*c);
+  c->clear();
+  for (double b : base)
+    for (double gl : g) c->push_back(b * gl);
+}
+
+void LatentTerm::base_coefficients(const double* theta, std::vector<double>* c) const {
   c->clear();
   const double tau = std::exp(theta[0]);
   if (model == "ar1") {
@@ -52,6 +66,30 @@ void LatentTerm::coefficients(const double* theta, std::vector<double>* c) const
     return;
   }
   c->push_back(tau);
+}
+
+std::vector<SparseMatrix> group_parts(const std::string& model, int groups) {
+  if (model == "ar1") return ar1_parts(groups);
+  SparseMatrix identity(groups, groups);
+  identity.setIdentity();
+  if (model == "iid") return {identity};
+  std::vector<Triplet> ones;
+  for (int i = 0; i < groups; ++i)
+    for (int j = 0; j < groups; ++j) ones.emplace_back(i, j, 1.0);
+  SparseMatrix all(groups, groups);
+  all.setFromTriplets(ones.begin(), ones.end());
+  return {identity, all};
+}
+
+std::vector<double> group_coefficients(const std::string& model, int groups, double rho) {
+  if (model == "ar1") {
+    // The AR(1) correlation matrix's inverse: (I + rho^2 inner - rho band) / (1 - rho^2).
+    const double s = 1.0 / (1.0 - rho * rho);
+    return {s, s * rho * rho, -s * rho};
+  }
+  if (model == "iid") return {1.0};
+  // Exchangeable: the inverse of (1 - rho) I + rho 11' is I / (1 - rho) - rho 11' / ((1 - rho)(1 + (G - 1) rho)).
+  return {1.0 / (1.0 - rho), -rho / ((1.0 - rho) * (1.0 + (groups - 1) * rho))};
 }
 
 std::vector<SparseMatrix> bym_parts(const SparseMatrix& structure, bool bym2) {

@@ -30,16 +30,31 @@ struct LatentTerm {
 
   std::vector<Hyperparameter> hyperparameters;
 
+  // group=: G groups of the term correlated by a group model ("ar1", "exchangeable" or "iid"; empty without).
+  // parts then holds, for each base part k and group part l, kron(group part l, base part k), k slowest.
+  std::string group_model;
+  int groups = 1;
+  int base_part_count = 0;
+
   // log|R|*, the log pseudo-determinant of an intrinsic term's structure matrix (0 for proper terms). It is left
   // out of the prior's normalising constant, as R-INLA does, so log marginal likelihoods compare with R-INLA's.
   double log_pseudo_determinant = 0;
 
   // Fills `c` with the coefficients c_k for the term's hyperparameters `theta` (internal scale).
   void coefficients(const double* theta, std::vector<double>* c) const;
+  // The coefficients of the model without its group structure.
+  void base_coefficients(const double* theta, std::vector<double>* c) const;
 
   // True when Q = c_0 * parts[0] exactly, so log|Q| and the constraint term follow from constants.
   bool is_scaled_structure() const { return parts.size() == 1 && diagonal == 0.0; }
 };
+
+// The parts of the group precision over G groups: ar1 (I, inner diagonal, first off-diagonals), exchangeable
+// (I and the all-ones matrix) or iid (I).
+std::vector<SparseMatrix> group_parts(const std::string& model, int groups);
+
+// The coefficients of group_parts() for the group correlation rho (unused for iid).
+std::vector<double> group_coefficients(const std::string& model, int groups, double rho);
 
 // Structure matrices R (the precision at tau = 1), each n x n with both triangles stored.
 SparseMatrix random_walk_structure(int n, int order, bool cyclic);

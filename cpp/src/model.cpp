@@ -158,6 +158,60 @@ SparseMatrix block_diagonal(const SparseMatrix& m, int copies) {
   return out;
 }
 
+// Kronecker product kron(a, b) of two sparse matrices.
+SparseMatrix kronecker(const SparseMatrix& a, const SparseMatrix& b) {
+  std::vector<Eigen::Triplet<double>> entries;
+  for (int ca = 0; ca < a.outerSize(); ++ca)
+    for (SparseMatrix::InnerIterator ia(a, ca); ia; ++ia)
+      for (int cb = 0; cb < b.outerSize(); ++cb)
+        for (SparseMatrix::InnerIterator ib(b, cb); ib; ++ib)
+          entries.emplace_back(ia.row() * b.rows() + ib.row(), ca * b.cols() + cb, ia.value() * ib.value());
+  SparseMatrix out(a.rows() * b.rows(), a.cols() * b.cols());
+  out.setFromTriplets(entries.begin(), entries.end());
+  out.makeCompressed();
+  return out;
+}
+
+// G groups of the term correlated by a group model (R-INLA's group= with control.group): the precision is
+// kron(group precision, term precision), each observation uses the copy of its group, each copy keeps its own
+// constraints, and an ar1 or exchangeable group model adds the hyperparameter rho.
+void group_term(const IniSection& s, const std::string& folder, int n_obs, LatentTerm* t) {
+  const long groups = s.get_int("groups");
+  if (groups < 2 || groups > 100000) s.fail("groups", "must be at least 2");
+  t->groups = static_cast<int>(groups);
+  t->group_model = s.get_string("group_model", "exchangeable");
+  if (t->group_model != "ar1" && t->group_model != "exchangeable" && t->group_model != "iid") {
+    s.fail("group_model", "must be ar1, exchangeable or iid");
+  }
+  const std::vector<int> group = read_index(file_key(s, "group", folder), n_obs, t->groups);
+  const int block = t->n;
+  for (int o = 0; o < n_obs; ++o) t->index[o] += group[o] * block;
+
+  const std::vector<SparseMatrix> g = group_parts(t->group_model, t->groups);
+  std::vector<SparseMatrix> parts;
+  t->base_part_count = static_cast<int>(t->parts.size());
+  for (const auto& part : t->parts)
+    for (const auto& gl : g) parts.push_back(kronecker(gl, part));
+  t->parts = parts;
+
+  Eigen::MatrixXd constraints = Eigen::MatrixXd::Zero(t->constraints.rows() * t->groups, block * t->groups);
+  for (int r = 0; r < t->groups; ++r)
+    constraints.block(r * t->constraints.rows(), r * block, t->constraints.rows(), block) = t->constraints;
+  t->constraints = constraints;
+  const std::vector<std::string> labels = t->labels;
+  for (int r = 1; r < t->groups; ++r) t->labels.insert(t->labels.end(), labels.begin(), labels.end());
+  t->log_pseudo_determinant *= t->groups;
+  t->n = block * t->groups;
+
+  if (t->group_model != "iid") {
+    Hyperparameter rho = read_hyperparameter(s, "group_rho", "normal", {0.0, 0.15}, 2.0);
+    rho.user_name = "GroupRho for " + t->name;
+    rho.internal_name = "Group rho_intern for " + t->name;
+    rho.scale = UserScale::kCorrelation;
+    t->hyperparameters.push_back(rho);
+  }
+}
+
 // R independent replicates of the term with shared hyperparameters (R-INLA's replicate=): the block becomes R
 // copies, each observation uses the copy its replicate index names, and each copy keeps its own constraints.
 void replicate_term(const IniSection& s, const std::string& folder, int n_obs, LatentTerm* t) {
@@ -299,6 +353,7 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
     rho.scale = UserScale::kCorrelation;
     t.hyperparameters.push_back(rho);
   }
+  if (s.has("groups")) group_term(s, folder, n_obs, &t);
   if (s.has("replicates")) replicate_term(s, folder, n_obs, &t);
   s.reject_unread_keys();
   return t;
