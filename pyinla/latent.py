@@ -267,7 +267,7 @@ def _replicate_index(column, data: pd.DataFrame, where: str, key: str = "replica
 
 
 def _irregular_locations(values):
-    """The sorted level positions when ``values`` are not equally spaced, else None (the default spacing)."""
+    """Return the sorted level positions when ``values`` are not equally spaced, else None (even spacing)."""
     positions = np.sort(np.asarray(values, dtype=float).ravel())
     spacing = np.diff(positions)
     if len(spacing) == 0 or np.allclose(spacing, spacing[0], rtol=1e-9, atol=0.0):

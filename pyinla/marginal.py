@@ -598,7 +598,7 @@ def _validate_marginal(marginal: MarginalLike):
             if key in marginal.columns and marginal[key].nunique() > 1:
                 first = marginal[key].iloc[0]
                 raise ValueError(
-                    f"marginal holds {marginal[key].nunique()} marginals (column {key!r}); select one, "
+                    f"marginal contains {marginal[key].nunique()} marginals (column {key!r}); select one, "
                     f"e.g. m[m[{key!r}] == {first!r}]."
                 )
         x, density = marginal["x"].to_numpy(), marginal["density"].to_numpy()

@@ -23,7 +23,7 @@ from pyinla.model_file import DATA_DIR, ENGINE_LOG, MODEL_FILE, RESULTS_DIR
 from pyinla.results import CALL_RECORD_FILE, Result, read_call_record, read_model_file, read_results
 from pyinla.runner import TRANSCRIPT_FILE, build_command, engine_error, engine_version, run_engine
 from pyinla.threads import DEFAULT_THREADS, format_num_threads, parse_num_threads
-from pyinla.workdir import RunDirectory, prepare_run_directory, remove_run_files
+from pyinla.workdir import RunDirectory, create_first_free_sibling, prepare_run_directory, remove_run_files
 
 logger = logging.getLogger("pyinla")
 
@@ -278,15 +278,7 @@ def _create_rerun_sibling(source: Path) -> Path:
             f"the folder {str(source.parent)!r} that contains the kept directory is not writable, "
             "so the rerun cannot go beside it. Pass working_directory (--into on the command line)."
         )
-    number = 1
-    while True:
-        candidate = source.with_name(f"{source.name}{RERUN_SUFFIX}{number}")
-        try:
-            # mkdir fails if the name exists, so two concurrent reruns never share a directory.
-            candidate.mkdir()
-            return candidate
-        except FileExistsError:
-            number += 1
+    return create_first_free_sibling(source, RERUN_SUFFIX)
 
 
 def _copy_inputs(

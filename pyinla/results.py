@@ -18,7 +18,6 @@ from typing import Dict, List, Optional
 import pandas as pd
 
 from pyinla.errors import ResultError
-from pyinla.outputs import read_optional_outputs
 from pyinla.model_file import MODEL_FILE, RESULTS_DIR
 from pyinla.summary import SummaryText, format_summary
 
@@ -330,17 +329,43 @@ def _read_marginals(path: Path) -> Dict[str, pd.DataFrame]:
     }
 
 
-def _read_mlik(path: Path) -> pd.Series:
-    table = _read_table(path, ["name", "value"])
-    series = table.set_index("name")["value"]
+def _read_series(path: Path, key: str, value: str, name: str) -> pd.Series:
+    """Read a two-column result file as a Series indexed by its first column."""
+    series = _read_table(path, [key, value]).set_index(key)[value]
     series.index.name = None
-    series.name = "mlik"
+    series.name = name
     return series
+
+
+def _read_mlik(path: Path) -> pd.Series:
+    return _read_series(path, "name", "value", "mlik")
 
 
 def _read_timing(path: Path) -> pd.Series:
-    table = _read_table(path, ["stage", "seconds"])
-    series = table.set_index("stage")["seconds"]
-    series.index.name = None
-    series.name = "seconds"
-    return series
+    return _read_series(path, "stage", "seconds", "seconds")
+
+
+def read_optional_outputs(results_dir: Path) -> dict:
+    """Return the Result fields for the result files the engine writes only on request.
+
+    These are the linear predictor and fitted values, DIC, WAIC, CPO, linear combinations and
+    the engine's warnings; a field whose file is absent is left out.
+    """
+    outputs = {}
+    for name in ("linear_predictor", "fitted_values"):
+        if (results_dir / f"summary_{name}.csv").is_file():
+            outputs[f"summary_{name}"] = _read_table(results_dir / f"summary_{name}.csv", ["ID", *HYPERPAR_COLUMNS])
+            # A tidy table: one marginal per observation, identified by ID (the 1-based row).
+            outputs[f"marginals_{name}"] = _read_table(results_dir / f"marginals_{name}.csv", ["ID", "x", "density"])
+    for name in ("dic", "waic"):
+        if (results_dir / f"{name}.csv").is_file():
+            outputs[name] = _read_series(results_dir / f"{name}.csv", "name", "value", name)
+    if (results_dir / "cpo.csv").is_file():
+        outputs["cpo"] = _read_table(results_dir / "cpo.csv", ["ID", "cpo", "pit", "failure"])
+    if (results_dir / "summary_lincomb.csv").is_file():
+        outputs["summary_lincomb"] = _read_named_table(results_dir / "summary_lincomb.csv", HYPERPAR_COLUMNS)
+        outputs["marginals_lincomb"] = _read_marginals(results_dir / "marginals_lincomb.csv")
+    if (results_dir / "warnings.txt").is_file():
+        lines = (results_dir / "warnings.txt").read_text(encoding="utf-8").splitlines()
+        outputs["warnings"] = [line for line in lines if line.strip()]
+    return outputs

@@ -16,8 +16,8 @@ from pyinla.results import Result
 def posterior_sample(n, result: Result, seed: int = 1, num_threads=None) -> pd.DataFrame:
     """Draw ``n`` joint samples from the posterior of a fit kept on disk.
 
-    The engine fits the kept inputs again (which reproduces the fit exactly) in a temporary
-    directory, draws theta from the integration points by their weights and then the latent field
+    The engine fits the kept inputs again in a temporary directory, which reproduces the fit
+    exactly. It draws theta from the integration points by their weights, then the latent field
     from the Gaussian approximation at that point, conditioned on the model's constraints.
 
     Args:

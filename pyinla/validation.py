@@ -414,7 +414,7 @@ def _split_linear_terms(random):
 
 
 def _linear_effect(term, data: pd.DataFrame, position: int, fixed) -> FixedEffect:
-    """A model='linear' term: beta * column with a N(mean_linear, 1/prec_linear) prior, reported as a fixed effect."""
+    """Build the fixed effect of a model='linear' term: beta * column with prior N(mean_linear, 1/prec_linear)."""
     where = f"model['random'][{position}]"
     _check_keys(term, LINEAR_TERM_KEYS, where)
     name = term.get("id")

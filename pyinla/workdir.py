@@ -188,9 +188,14 @@ def _create_numbered_sibling(path: Path) -> Path:
             f"working_directory={str(path)!r} is not empty, and its parent {str(path.parent)!r} "
             "is not writable, so no fresh sibling directory can be created. Choose another path."
         )
+    return create_first_free_sibling(path, "-")
+
+
+def create_first_free_sibling(path: Path, separator: str) -> Path:
+    """Create and return the first of PATH{separator}1, PATH{separator}2, ... that does not exist yet."""
     number = 1
     while True:
-        candidate = path.with_name(f"{path.name}-{number}")
+        candidate = path.with_name(f"{path.name}{separator}{number}")
         try:
             # mkdir fails if the name exists, so two concurrent runs never share a directory.
             candidate.mkdir()
