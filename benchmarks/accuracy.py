@@ -2,7 +2,7 @@
 
 For each case it fits the model, times the fit, and prints the largest deviation of a fixed- or random-effect
 mean in posterior sds, the largest relative error of a posterior sd, and the largest relative error of a
-hyperparameter median, beside the same numbers for R-INLA's stored answer.
+hyperparameter median, beside the same numbers for R-INLA's stored result.
 
     python benchmarks/accuracy.py
 """

@@ -3,10 +3,11 @@
     python benchmarks/threads.py [--repeats 3]
 
 The random effect has the precision structure of a 60 x 50 lattice (first-order neighbours, plus 0.1 on the
-diagonal) and y = 1 + 0.5 x + u[idx] + noise. Each outer:inner combination up to the machine's CPUs, and 16:1,
-is timed end to end (the engine cuts A * B back to the CPU count, so on two CPUs 2:2 runs as 1:2) (the pyinla() call with the data already in memory: writing the files, the engine, reading
-the results); the table shows the median of the repeats and the speedup over 1:1. Every combination must give
-the same fit, which is checked too.
+diagonal) and y = 1 + 0.5 x + u[idx] + noise. Each outer:inner combination up to the machine's CPUs, and 16:1, is
+timed end to end: the pyinla() call with the data already in memory, which writes the files, runs the engine and
+reads the results. The engine cuts A * B back to the CPU count, so on two CPUs 2:2 runs as 1:2. The table shows
+the median of the repeats and the speedup over 1:1, and every combination must give the same fit, which is
+checked too.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def fit(data, cmatrix, num_threads):
 
 
 def combinations(cpus):
-    """Every outer:inner pair of powers of two up to the CPU count, then 16:1 (the default)."""
+    """Return every outer:inner pair of powers of two up to the CPU count, then 16:1 (the default)."""
     counts = [2 ** k for k in range(cpus.bit_length()) if 2 ** k <= cpus]
     return [f"{outer}:{inner}" for outer in counts for inner in counts] + ["16:1"]
 

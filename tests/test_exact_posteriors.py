@@ -199,11 +199,13 @@ def test_hyperparameter_posterior_matches_quadrature():
                           for b in t_u] for a in t_obs])
     post = np.exp(log_post - log_post.max())
     # The grid covers the posterior mass.
-    assert post[0, :].max() < 1e-6 and post[-1, :].max() < 1e-6
-    assert post[:, 0].max() < 1e-6 and post[:, -1].max() < 1e-6
+    assert post[0, :].max() < 1e-6
+    assert post[-1, :].max() < 1e-6
+    assert post[:, 0].max() < 1e-6
+    assert post[:, -1].max() < 1e-6
 
     def median(theta, marginal):
-        # cumsum holds the mass up to the right edge of each grid cell, half a step past its point.
+        # cumsum contains the mass up to the right edge of each grid cell, half a step past its point.
         cdf = np.cumsum(marginal) / marginal.sum()
         return np.interp(0.5, cdf, theta + (theta[1] - theta[0]) / 2)
 
@@ -345,7 +347,7 @@ def test_laplace_strategy_is_exact_for_one_latent_variable():
     assert summary["sd"] == pytest.approx(sd, rel=0.002)
 
 
-def test_linear_term_is_a_fixed_effect_with_its_own_prior():
+def test_linear_term_own_prior():
     # model='linear' is beta * x with prior N(mean_linear, 1 / prec_linear), reported among the fixed effects.
     df = simulated_data(6)
     linear = pyinla(model={"response": "y", "fixed": ["1"],

@@ -124,7 +124,7 @@ def test_poisson_fitted_values_transform_the_predictor():
 
 def test_unneeded_term_warns_about_its_precision():
     # With a flat prior, the precision of a group effect that the data do not need runs away to a large value;
-    # the engine says so, with advice, and pyinla() passes it on as a Python warning.
+    # the engine warns with advice, and pyinla() passes the warning on as a Python warning.
     rng = np.random.default_rng(8)
     df = pd.DataFrame({"y": rng.normal(size=60), "g": np.repeat(np.arange(1, 7), 10)})
     with pytest.warns(RuntimeWarning) as caught:
@@ -168,7 +168,7 @@ def test_predictor_marginals_are_tidy(gaussian_case):
     marginals = result.marginals_linear_predictor
     assert list(marginals.columns) == ["ID", "x", "density"]
     assert sorted(marginals["ID"].unique()) == list(range(1, len(result.summary_linear_predictor) + 1))
-    # The marginal functions take one observation's rows, and say how to select them when given the whole table.
+    # The marginal functions take one observation's rows, and explain how to select them when given the whole table.
     with pytest.raises(ValueError, match="select one"):
         pyinla_module.zmarginal(marginals)
     summary = pyinla_module.zmarginal(marginals[marginals["ID"] == 1])

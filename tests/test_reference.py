@@ -1,7 +1,7 @@
 """Accuracy against gold-standard posteriors computed without INLA.
 
-`tests/data/reference/<case>/reference.json` holds, for each case, posteriors from exact quadrature (the two
-Gaussian models) or from long NUTS runs (seeds, scotland); `rinla.json` beside it holds R-INLA's answer for
+`tests/data/reference/<case>/reference.json` contains, for each case, posteriors from exact quadrature (the two
+Gaussian models) or from long NUTS runs (seeds, scotland); `rinla.json` beside it contains R-INLA's result for
 comparison and `model.json` describes the model in words. The tolerances are the project's accuracy targets:
 fixed-effect and random-effect means within 0.1 posterior sd, posterior sds within 10%, hyperparameter
 posterior medians within 15%.
@@ -107,7 +107,7 @@ def test_random_effects_within_tolerance(case):
 
 def test_drivers_observation_precision_tail():
     # A coarse hyperparameter marginal puts the 2.5% quantile of the observation precision far too high
-    # (R-INLA: 1280 against 173 exact); the widened integration grid must get within 15%.
+    # (R-INLA: 1280 against 173 exact). The widened integration grid must get within 15%.
     result = fit_drivers_gauss()
     gold = load_reference("drivers_gauss")["hyperpar"]["Precision for the Gaussian observations"]
     assert result.summary_hyperpar.loc["Precision for the Gaussian observations", "0.025quant"] == \

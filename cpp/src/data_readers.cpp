@@ -21,7 +21,7 @@ constexpr std::size_t kMaxExcerpt = 80;
 
 std::string excerpt(const std::string& text) { return escape_for_message(text, kMaxExcerpt); }
 
-// Line-by-line reader that skips blank and comment lines and knows where it is, for error messages.
+// Line-by-line reader that skips blank and comment lines and tracks the line number for error messages.
 class DataLines {
  public:
   explicit DataLines(const std::string& path) : path_(path) {

@@ -16,7 +16,7 @@ using SparseMatrix = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
 // theta, so this is computed once and shared read-only by all evaluations.
 class SymmetricPattern {
  public:
-  // `symmetric` holds both triangles (values are ignored).
+  // `symmetric` contains both triangles (values are ignored).
   explicit SymmetricPattern(const SparseMatrix& symmetric);
 
   int size() const { return static_cast<int>(permutation_.size()); }

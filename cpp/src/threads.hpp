@@ -24,7 +24,7 @@ ThreadSpec fit_to_cpus(ThreadSpec spec, int cpus);
 // Number of CPUs the engine may use.
 int available_cpus();
 
-// Runs body(i) for i in [0, count) in the outer arena; results must be written per index so the outcome does
+// Runs body(i) for i in [0, count) in the outer arena. Results must be written per index, so the outcome does
 // not depend on the thread count.
 void run_outer(int count, const std::function<void(int)>& body);
 
