@@ -105,9 +105,8 @@ CommandLine parse_command_line(int argc, char** argv) {
 
 
 std::string prior_text(const Prior& prior) {
-  static const char* const names[] = {"loggamma", "pc.prec", "normal", "flat"};
   std::ostringstream text;
-  text << names[static_cast<int>(prior.kind)];
+  text << prior_name(prior.kind);
   for (double p : prior.param) text << " " << p;
   return text.str();
 }

@@ -58,7 +58,7 @@ double count_cdf(double y, LogPmf log_pmf) {
 class NegativeBinomialLikelihood : public PointwiseLikelihood {
  public:
   std::vector<FamilyHyperparameter> hyperparameters() const override {
-    return {{"size", "size for the nbinomial observations (1/overdispersion)", "log size", "loggamma", {1.0, 0.1},
+    return {{"size", "size for the nbinomial observations (1/overdispersion)", "log size", "pc.mgamma", {7.0},
              std::log(10.0), static_cast<int>(UserScale::kPrecision)}};
   }
   double inverse_link(double eta) const override { return std::exp(eta); }
@@ -160,7 +160,7 @@ class StudentTLikelihood : public PointwiseLikelihood {
   std::vector<FamilyHyperparameter> hyperparameters() const override {
     return {{"prec", "precision for the student-t observations", "log precision for the student-t observations",
              "loggamma", {1.0, 5e-5}, 0.0, static_cast<int>(UserScale::kPrecision)},
-            {"dof", "degrees of freedom for student-t", "dof_intern for student-t", "normal", {2.5, 1.0}, 2.5,
+            {"dof", "degrees of freedom for student-t", "dof_intern for student-t", "pc.dof", {15.0, 0.5}, 5.0,
              static_cast<int>(UserScale::kDegreesOfFreedom)}};
   }
   double inverse_link(double eta) const override { return eta; }
@@ -300,7 +300,9 @@ class WeibullLikelihood : public PointwiseLikelihood {
 
   std::vector<FamilyHyperparameter> hyperparameters() const override {
     if (exponential_) return {};
-    return {{"alpha", "alpha parameter for weibull", "alpha_intern for weibull", "loggamma", {25.0, 25.0}, 0.0,
+    // theta = log(alpha), where R-INLA's theta is 10 log(alpha). The optimiser starts at the prior's base model
+    // alpha = 1.
+    return {{"alpha", "alpha parameter for weibull", "alpha_intern for weibull", "pc.alphaw", {5.0}, 0.0,
              static_cast<int>(UserScale::kPrecision)}};
   }
   double inverse_link(double eta) const override { return std::exp(eta); }

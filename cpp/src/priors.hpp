@@ -8,7 +8,22 @@ namespace pyinla {
 
 class IniSection;
 
-enum class PriorKind { kLogGamma, kPcPrec, kNormal, kFlat, kPcMixing };
+// The PC priors follow Simpson et al. (2017), "Penalising model component complexity", Statistical Science 32:
+// an exponential prior on the distance d = sqrt(2 KLD) from a base model, moved to theta by its Jacobian.
+enum class PriorKind {
+  kLogGamma,
+  kPcPrec,
+  kNormal,
+  kFlat,
+  kPcMixing,
+  kPcMgamma,  // size of the negative binomial on theta = log(size); base model size = infinity (Poisson)
+  kPcDof,     // Student-t degrees of freedom on theta = log(nu - 2); base model nu = infinity (Gaussian)
+  kPcAlphaw,  // Weibull shape on theta = log(alpha); base model alpha = 1 (exponential)
+  kPcCor0,    // correlation on theta = log((1 + rho) / (1 - rho)); base model rho = 0
+};
+
+// The prior's name as the model file spells it.
+const char* prior_name(PriorKind kind);
 
 struct Prior {
   PriorKind kind = PriorKind::kFlat;
@@ -21,6 +36,10 @@ struct Prior {
   double log_density(double theta) const;
 
   double log_pc_mixing_density(double theta) const;
+  double log_pc_mgamma_density(double theta) const;
+  double log_pc_dof_density(double theta) const;
+  double log_pc_alphaw_density(double theta) const;
+  double log_pc_cor0_density(double theta) const;
 
   // Parses a prior name and its parameters; throws ModelFileError through `section` naming `key`.
   static Prior parse(const std::string& name, const std::vector<double>& param, const IniSection& section,
@@ -33,6 +52,7 @@ enum class UserScale {
   kCorrelation,       // rho = 2 / (1 + exp(-theta)) - 1
   kProbability,       // p = 1 / (1 + exp(-theta))
   kDegreesOfFreedom,  // nu = 2 + exp(theta)
+  kIdentity,          // the value is theta itself (copy's beta)
 };
 
 // d user / d theta.

@@ -1,4 +1,4 @@
-// Digamma and its first two derivatives, for the beta likelihood.
+// Digamma and its first two derivatives, for the beta likelihood and the PC priors.
 #pragma once
 
 namespace pyinla {
