@@ -3,12 +3,15 @@
 Each term is one block of the latent field. Its levels (nodes) are numbered 0..n-1 in the files
 written for the engine:
 
-- iid, rw1, rw2, ar1, seasonal: the sorted unique values of the id column, or the sorted
-  ``values`` when given, or 1..n when only ``n`` is given. rw1 and rw2 treat consecutive levels
-  as equally spaced. The labels are the level values.
+- iid, rw1, rw2, ar1, ar, seasonal: the sorted unique values of the id column, or the sorted
+  ``values`` when given, or 1..n when only ``n`` is given. rw1 and rw2 place the levels at their
+  numeric values (unequal gaps give an irregular random walk); the others treat consecutive levels
+  as neighbours. The labels are the level values.
 - besag: the id value r (1..n) is graph node r, as in R-INLA; n is the graph's node count.
 - generic0: the id value r (1..n) is row and column r of Cmatrix, 1-based as in R-INLA; n is
   the size of Cmatrix.
+- z: the id value r (1..n) is row r of Z; the block is (Z z, z), n + m long, as in R-INLA.
+- copy: the levels of the term it copies; each id value must be one of them.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pyinla.graphs import cmatrix_triplets, graph_from_matrix, is_scipy_sparse, 
 from pyinla.priors import validate_hyper
 from pyinla.spec import RandomTerm
 
-LATENT_MODELS = ("iid", "rw1", "rw2", "ar1", "besag", "bym", "bym2", "generic0", "seasonal")
+LATENT_MODELS = ("iid", "rw1", "rw2", "ar1", "ar", "besag", "bym", "bym2", "generic0", "seasonal", "copy", "z")
 # Models whose structure matrix is singular, which need their sum-to-zero constraint or a diagonal.
 INTRINSIC_MODELS = ("rw1", "rw2", "besag", "bym", "bym2", "seasonal")
 # Models on a graph: the id value r (1..n) is graph node r.
@@ -49,12 +52,25 @@ TERM_KEYS = (
     "replicate",
     "group",
     "control_group",
+    "order",
+    "copy",
+    "Z",
+    "precision",
 )
 
 MODEL_HYPERPARAMETERS = {model: ("prec",) for model in LATENT_MODELS}
 MODEL_HYPERPARAMETERS["ar1"] = ("prec", "rho")
 MODEL_HYPERPARAMETERS["bym"] = ("prec.unstruct", "prec.spatial")
 MODEL_HYPERPARAMETERS["bym2"] = ("prec", "phi")
+MODEL_HYPERPARAMETERS["copy"] = ("beta",)
+# An ar term of order p has prec and pacf1..pacfp.
+MAX_AR_ORDER = 10
+MODEL_HYPERPARAMETERS["ar"] = ("prec",) + tuple(f"pacf{k}" for k in range(1, MAX_AR_ORDER + 1))
+# R-INLA's ar defaults: a PC prior on the marginal precision, and PC priors on the partial autocorrelations
+# with P(|pacf_k| > 0.5) falling from 0.5 (k = 1) to 0.1 (k >= 5).
+AR_DEFAULT_PRIORS = {"prec": ("pc.prec", (3.0, 0.01))}
+AR_DEFAULT_PRIORS.update({f"pacf{k}": ("pc.cor0", (0.5, max(0.1, round(0.6 - 0.1 * k, 1))))
+                          for k in range(1, MAX_AR_ORDER + 1)})
 
 # Options that only some models take, and the options a model cannot do without.
 OPTION_MODELS = {
@@ -62,13 +78,17 @@ OPTION_MODELS = {
     "season_length": ("seasonal",),
     "graph": GRAPH_MODELS,
     "Cmatrix": ("generic0",),
-    "values": ("iid", "rw1", "rw2", "ar1", "seasonal"),
+    "values": ("iid", "rw1", "rw2", "ar1", "ar", "seasonal"),
+    "order": ("ar",),
+    "copy": ("copy",),
+    "Z": ("z",),
+    "precision": ("copy", "z"),
 }
 REQUIRED_OPTIONS = {"seasonal": "season_length", "besag": "graph", "bym": "graph", "bym2": "graph",
-                    "generic0": "Cmatrix"}
+                    "generic0": "Cmatrix", "ar": "order", "copy": "copy", "z": "Z"}
 
 # Models whose levels are ordered in time, so the ids must be numbers.
-ORDERED_MODELS = ("rw1", "rw2", "ar1", "seasonal")
+ORDERED_MODELS = ("rw1", "rw2", "ar1", "ar", "seasonal")
 
 # The word for a level of a structure-indexed model, in the singular and the plural.
 NODE_WORDS = {
@@ -76,6 +96,7 @@ NODE_WORDS = {
     "bym": ("graph node", "graph nodes"),
     "bym2": ("graph node", "graph nodes"),
     "generic0": ("row of Cmatrix", "rows of Cmatrix"),
+    "z": ("row of Z", "rows of Z"),
 }
 
 # Minimum number of levels for which the model's structure matrix is defined.
@@ -94,9 +115,16 @@ def validate_random_terms(random, data: pd.DataFrame) -> List[RandomTerm]:
             f"{{'id': 'plate', 'model': 'iid'}}, got {random!r}."
         )
 
-    terms = []
-    for position, term in enumerate(random):
-        terms.append(_validate_term(term, data, f"model['random'][{position}]"))
+    # Copies come last so that the terms they copy are known.
+    terms = [None] * len(random)
+    positions = sorted(range(len(random)), key=lambda k: _is_copy(random[k]))
+    for position in positions:
+        term = random[position]
+        where = f"model['random'][{position}]"
+        if _is_copy(term):
+            terms[position] = _validate_copy(term, data, terms, where)
+        else:
+            terms[position] = _validate_term(term, data, where)
 
     names = [term.name for term in terms]
     for name in names:
@@ -107,6 +135,10 @@ def validate_random_terms(random, data: pd.DataFrame) -> List[RandomTerm]:
                 f"data['{name}2'] = data['{name}'], and use the copy in the second term."
             )
     return terms
+
+
+def _is_copy(term) -> bool:
+    return isinstance(term, Mapping) and term.get("model") == "copy"
 
 
 def _validate_term(term, data: pd.DataFrame, where: str) -> RandomTerm:
@@ -125,6 +157,10 @@ def _validate_term(term, data: pd.DataFrame, where: str) -> RandomTerm:
         graph = _validate_graph(term["graph"], f"{where}['graph']")
         index, labels = _structure_index(ids, graph.n, term, where, model)
         random_term = RandomTerm(name, model, graph.n, index, labels, graph=graph)
+    elif model == "z":
+        n, m, triplets = _z_matrix(term["Z"], f"{where}['Z']")
+        index, labels = _structure_index(ids, n, term, where, model)
+        random_term = RandomTerm(name, model, n, index, labels, zmatrix=(m, triplets))
     elif model == "generic0":
         if not (isinstance(term["Cmatrix"], np.ndarray) or is_scipy_sparse(term["Cmatrix"])):
             raise TypeError(
@@ -137,7 +173,7 @@ def _validate_term(term, data: pd.DataFrame, where: str) -> RandomTerm:
     else:
         index, labels = _value_index(ids, model, term, where)
         random_term = RandomTerm(name, model, len(labels), index, labels)
-        if model == "rw1" and term.get("values") is not None:
+        if model in ("rw1", "rw2") and term.get("values") is not None:
             random_term.locations = _irregular_locations(term["values"])
 
     random_term.options = _validate_options(term, model, random_term.n, where)
@@ -158,10 +194,90 @@ def _validate_term(term, data: pd.DataFrame, where: str) -> RandomTerm:
             "the fit cannot be computed. Keep the sum-to-zero constraint (remove constr), or add a positive "
             "'diagonal' to make the term proper."
         )
-    random_term.hyper = validate_hyper(
-        term.get("hyper"), MODEL_HYPERPARAMETERS[model], f"{where}['hyper']"
-    )
+    allowed = MODEL_HYPERPARAMETERS[model]
+    defaults = None
+    if model == "ar":
+        allowed = allowed[: 1 + random_term.options["order"]]
+        defaults = AR_DEFAULT_PRIORS
+        if random_term.n <= random_term.options["order"]:
+            raise ValueError(f"{where}: an ar model of order {random_term.options['order']} needs more than "
+                             f"{random_term.options['order']} levels, got {random_term.n}.")
+    extra = {"default_priors": defaults} if defaults else {}
+    random_term.hyper = validate_hyper(term.get("hyper"), allowed, f"{where}['hyper']", **extra)
     return random_term
+
+
+def _validate_copy(term, data: pd.DataFrame, terms: List[RandomTerm], where: str) -> RandomTerm:
+    """A copy of another term: its levels are the source's, and its value is beta times the source's."""
+    _check_term_keys(term, where)
+    name = term["id"]
+    ids = require_column(data, name, f"{where}['id']")
+    _check_options_fit_model(term, "copy", where)
+    for key in ("replicate", "group", "control_group", "values", "n", "constr", "diagonal", "scale_model"):
+        if term.get(key) is not None:
+            raise ValueError(f"{where}[{key!r}] does not apply to a copy, which takes the levels of the term it "
+                             "copies. Remove it.")
+    source_name = term["copy"]
+    sources = [t for t in terms if t is not None and t.name == source_name]
+    if not sources:
+        names = [t.name for t in terms if t is not None]
+        raise ValueError(f"{where}['copy']={source_name!r} names no other random term; use the id of one of "
+                         f"{format_choices(names)}.{closest_name_hint(str(source_name), names)}")
+    source = sources[0]
+    if source.replicates > 1 or source.groups > 1:
+        raise ValueError(f"{where}['copy']={source_name!r}: copying a term with replicate or group is not "
+                         "supported; copy a term without them.")
+
+    position = {label: k for k, label in enumerate(source.labels)}
+    index = np.empty(len(ids), dtype=np.int64)
+    for row, value in enumerate(ids.to_numpy()):
+        label = None if pd.isna(value) else _format_label(value)
+        if label not in position:
+            raise ValueError(f"{where}['id'] (column {name!r}) has the value {show_value(value)} at position "
+                             f"{row}, which is not a level of the copied term {source_name!r}.")
+        index[row] = position[label]
+
+    random_term = RandomTerm(name, "copy", source.n, index, list(source.labels))
+    random_term.options["copy"] = source_name
+    random_term.options.update(_validate_precision(term, where))
+    random_term.hyper = validate_hyper(term.get("hyper"), MODEL_HYPERPARAMETERS["copy"], f"{where}['hyper']")
+    return random_term
+
+
+def _z_matrix(z, where: str):
+    """Return (rows, columns, (i, j, value) triplets, 0-based) of the z model's Z matrix."""
+    if is_scipy_sparse(z):
+        coo = z.tocoo()
+        rows, cols, values = coo.row, coo.col, coo.data.astype(float)
+        shape = coo.shape
+    elif isinstance(z, (np.ndarray, pd.DataFrame)):
+        dense = np.asarray(z, dtype=float)
+        if dense.ndim == 1:
+            dense = dense.reshape(-1, 1)
+        if dense.ndim != 2:
+            raise ValueError(f"{where} must be a 2-D matrix (rows are the ids 1..n), got {dense.ndim} dimensions.")
+        rows, cols = np.nonzero(dense)
+        values = dense[rows, cols]
+        shape = dense.shape
+    else:
+        raise TypeError(f"{where} must be a numpy array, a DataFrame or a scipy sparse matrix, "
+                        f"got {type(z).__name__}.")
+    if shape[0] < 1 or shape[1] < 1:
+        raise ValueError(f"{where} has shape {shape}; it needs at least one row and one column.")
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{where} has missing or infinite entries; Z must be finite.")
+    return int(shape[0]), int(shape[1]), (rows.astype(np.int64), cols.astype(np.int64), values)
+
+
+def _validate_precision(term: Mapping, where: str) -> dict:
+    precision = term.get("precision")
+    if precision is None:
+        return {}
+    if isinstance(precision, bool) or not isinstance(precision, numbers.Real) or not (
+            math.isfinite(precision) and precision > 0):
+        raise ValueError(f"{where}['precision']={precision!r} must be a positive number (the precision that "
+                         "ties the term to its definition; R-INLA's default is 1e8).")
+    return {"precision": float(precision)}
 
 
 def _check_term_keys(term: Mapping, where: str) -> None:
@@ -380,6 +496,13 @@ def _validate_options(term: Mapping, model: str, n: int, where: str) -> dict:
                 f"number of levels ({n})."
             )
         options["season_length"] = int(season_length)
+
+    order = term.get("order")
+    if order is not None:
+        if isinstance(order, bool) or not isinstance(order, numbers.Integral) or not 1 <= order <= MAX_AR_ORDER:
+            raise ValueError(f"{where}['order']={order!r} must be an integer from 1 to {MAX_AR_ORDER}.")
+        options["order"] = int(order)
+    options.update(_validate_precision(term, where))
     return options
 
 

@@ -161,6 +161,11 @@ def _random_section(k: int, term: RandomTerm, writer: _DataWriter) -> Section:
             [f"{i} {j} {value:.17g}" for i, j, value in zip(rows, cols, values)],
         )
         keys.append(("cmatrix", relative))
+    if term.zmatrix is not None:
+        columns, (rows, cols, values) = term.zmatrix
+        keys.append(("zcols", str(columns)))
+        keys.append(("zmatrix", writer.lines(
+            f"random.{k}.zmatrix.dat", [f"{i} {j} {value:.17g}" for i, j, value in zip(rows, cols, values)])))
     if term.group_index is not None:
         keys.append(("groups", str(term.groups)))
         keys.append(("group_model", term.group_model))

@@ -153,10 +153,12 @@ def read_results(
     summary_random, marginals_random = {}, {}
     for k, section in enumerate(random_sections):
         table = _read_table(results_dir / f"summary_random.{k}.csv", ["ID", *SUMMARY_COLUMNS])
-        # bym and bym2 report 2n entries: the combined effect, then the spatial part.
+        # bym and bym2 report 2n entries: the combined effect, then the spatial part; z reports n + m: Z z, then z.
         levels = int(section.get("n", len(table)))
         if section.get("model") in ("bym", "bym2"):
             levels *= 2
+        if section.get("model") == "z":
+            levels += int(section.get("zcols", 0))
         levels *= int(section.get("replicates", 1)) * int(section.get("groups", 1))
         if len(table) != levels:
             raise ResultError(

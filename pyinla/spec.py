@@ -64,7 +64,9 @@ class RandomTerm:
     graph: Optional[Graph] = None
     # generic0 structure matrix: upper-triangle triplets (i, j, value), 0-based.
     cmatrix: Optional[Tuple[np.ndarray, np.ndarray, np.ndarray]] = None
-    # rw1 on irregular locations: the position of each level, from ``values`` (None: equally spaced).
+    # z model: the number of columns of Z and its (i, j, value) triplets, 0-based.
+    zmatrix: Optional[Tuple[int, Tuple[np.ndarray, np.ndarray, np.ndarray]]] = None
+    # rw1 and rw2 on irregular locations: the position of each level, from ``values`` (None: equally spaced).
     locations: Optional[np.ndarray] = None
     # replicate=: the 0-based replicate of each observation, and the number of replicates (1 without).
     replicate_index: Optional[np.ndarray] = None

@@ -463,6 +463,36 @@ def test_empty_file_name_names_the_key(needs_engine, tmp_path):
     assert "[data] E: the file name is empty" in completed.stderr
 
 
+def extra_term(body: str) -> str:
+    """MODEL with a third random term, [random.2], on the generic0 term's index file (levels 0..2)."""
+    return MODEL + "\n[random.2]\nname = extra\nindex = data/g.index.dat\n" + body
+
+
+@pytest.mark.parametrize("body, fragments", [
+    ("model = ar\nn = 5\norder = 11\n", ["[random.2] order: the order of an ar model must be in 1..10"]),
+    ("model = ar\nn = 3\norder = 3\n", ["[random.2] n: an ar model of order p needs more than p levels"]),
+    ("model = ar\nn = 5\n", ["[random.2] order: missing key"]),
+    ("model = copy\nn = 3\ncopy = nothing\n", ["[random.2] copy: no other random term is named 'nothing'"]),
+    ("model = copy\nn = 4\ncopy = g\n", ["[random.2] n: the copy has 4 levels but 'g' has 3"]),
+    ("model = copy\nn = 3\ncopy = g\nprecision = 0\n", ["[random.2] precision: must be positive"]),
+    ("model = z\nn = 3\nzmatrix = data/z.dat\n", ["[random.2] zcols: missing key"]),
+], ids=["ar_order", "ar_too_short", "ar_no_order", "copy_unknown", "copy_size", "copy_precision", "z_no_columns"])
+def test_ar_copy_z_settings_are_checked(needs_engine, tmp_path, body, fragments):
+    folder = write_run_directory(tmp_path, model=extra_term(body), files={"data/z.dat": "0 0 1\n"})
+    check_failure(run_engine(needs_engine, folder, "--check"), EXIT_MODEL_FILE, "model.ini:", *fragments)
+
+
+@pytest.mark.parametrize("content, fragments", [
+    ("0 0 1\n3 1 2\n", ["data/z.dat:2: index (3, 1) outside the 3 x 2 matrix (0-based)"]),
+    ("0 0 1\n0 0 2\n", ["data/z.dat:2: entry (0, 0) is given twice (first on line 1)"]),
+    ("0 0 1\n1 1\n", ["data/z.dat:2: expected 'i j value', got '1 1'"]),
+], ids=["outside", "twice", "two_fields"])
+def test_damaged_z_matrix(needs_engine, tmp_path, content, fragments):
+    model = extra_term("model = z\nn = 3\nzcols = 2\nzmatrix = data/z.dat\n")
+    folder = write_run_directory(tmp_path, model=model, files={"data/z.dat": content})
+    check_failure(run_engine(needs_engine, folder, "--check"), EXIT_DATA_FILE, *fragments)
+
+
 def test_structure_not_positive_definite_names_the_section(needs_engine, tmp_path):
     engine, env = needs_engine
     run = tmp_path / "run"

@@ -319,4 +319,41 @@ Eigen::SparseMatrix<double> read_symmetric_triplets(const std::string& path, int
   return matrix;
 }
 
+Eigen::SparseMatrix<double> read_triplets(const std::string& path, int rows, int cols) {
+  if (rows < 0 || cols < 0) throw DataFileError(escape_for_message(path) + ": negative matrix size");
+  DataLines lines(path);
+  std::map<std::pair<int, int>, long> first_line;
+  std::vector<Eigen::Triplet<double>> triplets;
+  std::string line;
+  while (lines.next(&line)) {
+    const auto words = split_words(line);
+    if (words.size() != 3) lines.fail("expected 'i j value', got '" + excerpt(line) + "'");
+    long i = 0, j = 0;
+    double value = 0;
+    const ParseStatus status_i = parse_integer(words[0], &i);
+    const ParseStatus status_j = parse_integer(words[1], &j);
+    const ParseStatus status_value = parse_number(words[2], &value);
+    if (status_value == ParseStatus::kOutOfRange) lines.fail(out_of_range(words[2]));
+    if (status_i == ParseStatus::kInvalid || status_j == ParseStatus::kInvalid ||
+        status_value != ParseStatus::kValid || !std::isfinite(value)) {
+      lines.fail("expected 'i j value' with integer indices and a finite value, got '" + excerpt(line) + "'");
+    }
+    if (status_i != ParseStatus::kValid || status_j != ParseStatus::kValid || i < 0 || j < 0 || i >= rows ||
+        j >= cols) {
+      lines.fail("index (" + excerpt(words[0]) + ", " + excerpt(words[1]) + ") outside the " +
+                 std::to_string(rows) + " x " + std::to_string(cols) + " matrix (0-based)");
+    }
+    const auto key = std::make_pair(static_cast<int>(i), static_cast<int>(j));
+    const auto [it, inserted] = first_line.emplace(key, lines.line_number());
+    if (!inserted) {
+      lines.fail("entry (" + std::to_string(i) + ", " + std::to_string(j) + ") is given twice (first on line " +
+                 std::to_string(it->second) + ")");
+    }
+    triplets.emplace_back(key.first, key.second, value);
+  }
+  Eigen::SparseMatrix<double> matrix(rows, cols);
+  matrix.setFromTriplets(triplets.begin(), triplets.end());
+  return matrix;
+}
+
 }  // namespace pyinla

@@ -33,4 +33,7 @@ Graph read_graph(const std::string& path);
 // Reads a symmetric n x n matrix given as `i j value` triplets (0-based), one or both triangles.
 Eigen::SparseMatrix<double> read_symmetric_triplets(const std::string& path, int n);
 
+// Reads a rows x cols matrix given as `i j value` triplets (0-based), each entry at most once.
+Eigen::SparseMatrix<double> read_triplets(const std::string& path, int rows, int cols);
+
 }  // namespace pyinla

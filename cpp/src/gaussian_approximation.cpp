@@ -80,6 +80,14 @@ void LatentGaussianModel::build_posterior_pattern() {
         entries.emplace_back(t.offset + i, t.offset + j, 1.0);
         entries.emplace_back(t.offset + j, t.offset + i, 1.0);
       });
+  for (const auto& t : model_.random) {
+    if (t.copy_source < 0) continue;
+    const int source = model_.random[t.copy_source].offset;
+    for (int i = 0; i < t.n; ++i) {
+      entries.emplace_back(t.offset + i, source + i, 1.0);
+      entries.emplace_back(source + i, t.offset + i, 1.0);
+    }
+  }
   for (int o = 0; o < a_.rows(); ++o)
     for (decltype(a_)::InnerIterator p(a_, o); p; ++p)
       for (decltype(a_)::InnerIterator q(a_, o); q; ++q) entries.emplace_back(p.col(), q.col(), 1.0);
@@ -97,6 +105,16 @@ void LatentGaussianModel::build_posterior_pattern() {
     }
   }
   for (int i = 0; i < size; ++i) diagonal_slot_.push_back(pattern_->value_index(i, i));
+  copy_slots_.resize(model_.random.size());
+  for (std::size_t k = 0; k < model_.random.size(); ++k) {
+    const auto& t = model_.random[k];
+    if (t.copy_source < 0) continue;
+    const int source = model_.random[t.copy_source].offset;
+    for (int i = 0; i < t.n; ++i) {
+      const int a = t.offset + i, b = source + i;
+      copy_slots_[k].push_back(pattern_->value_index(std::max(a, b), std::min(a, b)));
+    }
+  }
 
   // Each observation adds W_o a_o a_o' to the lower triangle. Grouping the terms by the slot they add to lets
   // slots be filled in parallel, each summing its observations in increasing order.
@@ -200,6 +218,13 @@ double LatentGaussianModel::log_prior_latent(const std::vector<double>& hyper, c
 
     double quadratic = t.diagonal * xj.squaredNorm();
     for (std::size_t p = 0; p < t.parts.size(); ++p) quadratic += c[p] * xj.dot(t.parts[p] * xj);
+    if (t.copy_source >= 0) {
+      // The copy given its source: N(beta * source, I / tie precision), so the quadratic form is
+      // k |copy - beta source|^2 and the determinant is k^n whatever beta is.
+      const double beta = hyper[model_.random_hyper_first[k]];
+      const Eigen::VectorXd source = x.segment(model_.random[t.copy_source].offset, t.n);
+      quadratic += t.tie_precision * (beta * beta * source.squaredNorm() - 2.0 * beta * xj.dot(source));
+    }
 
     const int kc = static_cast<int>(t.constraints.rows());
     double log_det = 0, log_det_constraint = 0;
@@ -244,8 +269,20 @@ void LatentGaussianModel::assemble_prior(const std::vector<double>& hyper, doubl
       for_each_lower(t.parts[p], [&](int, int, double v) { values[part_slots_[k][p][e++]] += c[p] * v; });
     }
     for (int i = 0; i < t.n; ++i) values[diagonal_slot_[t.offset + i]] += t.diagonal;
+    if (t.copy_source >= 0) add_copy_tie(k, hyper[model_.random_hyper_first[k]], values);
   }
   for (const auto& f : model_.fixed) values[diagonal_slot_[f.offset]] += f.precision;
+}
+
+// k |copy - beta source|^2 adds -k beta between each copy level and its source level and k beta^2 on the source's
+// diagonal; the copy's own k I is its part.
+void LatentGaussianModel::add_copy_tie(std::size_t k, double beta, double* values) const {
+  const auto& t = model_.random[k];
+  const int source = model_.random[t.copy_source].offset;
+  for (int i = 0; i < t.n; ++i) {
+    values[copy_slots_[k][i]] -= t.tie_precision * beta;
+    values[diagonal_slot_[source + i]] += t.tie_precision * beta * beta;
+  }
 }
 
 namespace {

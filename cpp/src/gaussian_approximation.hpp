@@ -72,6 +72,7 @@ class LatentGaussianModel {
 
   double log_prior_latent(const std::vector<double>& hyper, const Eigen::VectorXd& x) const;
   void assemble_prior(const std::vector<double>& hyper, double* values) const;
+  void add_copy_tie(std::size_t k, double beta, double* values) const;
 
   const Model& model_;
   Eigen::SparseMatrix<double, Eigen::RowMajor, int> a_;  // n_obs x latent_size
@@ -82,6 +83,8 @@ class LatentGaussianModel {
   // For term t and part k: the value index of each stored lower-triangle entry of parts[k], in iteration order.
   std::vector<std::vector<std::vector<int>>> part_slots_;
   std::vector<int> diagonal_slot_;  // value index of (i, i)
+  // For each copy term (empty for the others), the value index of (copy level i, source level i).
+  std::vector<std::vector<int>> copy_slots_;
   // A'WA by value slot s of the lower triangle: the observations [slot_begin_[s], slot_begin_[s+1]) of
   // slot_observation_ add W_o times slot_weight_ (a_oi a_oj), in increasing o.
   std::vector<int> slot_begin_, slot_observation_;

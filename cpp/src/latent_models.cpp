@@ -49,6 +49,31 @@ void LatentTerm::base_coefficients(const double* theta, std::vector<double>* c) 
     c->push_back(-s * rho);
     return;
   }
+  if (model == "ar") {
+    // Q = (1 / innovation variance) * sum a_i a_j parts, with the innovation variance prod(1 - pacf_k^2) / tau
+    // for marginal precision tau.
+    std::vector<double> pacf(ar_order);
+    double shrink = 1.0;
+    for (int k = 0; k < ar_order; ++k) {
+      pacf[k] = to_user_scale(UserScale::kCorrelation, theta[k + 1]);
+      shrink *= 1.0 - pacf[k] * pacf[k];
+    }
+    std::vector<double> a{1.0};
+    for (double phi : pacf_to_ar(pacf)) a.push_back(-phi);
+    for (int i = 0; i <= ar_order; ++i)
+      for (int j = i; j <= ar_order; ++j) c->push_back(tau / shrink * a[i] * a[j]);
+    return;
+  }
+  if (model == "copy") {
+    // The block's own part; beta (theta[0]) enters through the terms that tie it to its source.
+    c->push_back(tie_precision);
+    return;
+  }
+  if (model == "z") {
+    c->push_back(tie_precision);
+    c->push_back(tau);
+    return;
+  }
   if (model == "bym") {
     // x = (u + v, u): parts [[I, -I], [-I, I]] times tau_iid and [[0, 0], [0, R]] times tau_spatial.
     c->push_back(tau);
@@ -141,6 +166,83 @@ SparseMatrix irregular_rw1_structure(const std::vector<double>& locations) {
     d[i] = {{i, -weight}, {i + 1, weight}};
   }
   return gram_of_rows(n, d);
+}
+
+SparseMatrix irregular_rw2_structure(const std::vector<double>& locations) {
+  const int n = static_cast<int>(locations.size());
+  const double h = (locations.back() - locations.front()) / (n - 1);
+  std::vector<std::vector<std::pair<int, double>>> d(n - 2);
+  for (int i = 1; i + 1 < n; ++i) {
+    // Second difference at node i in units of the mean spacing h, weighted by the local spacing
+    // (d_before + d_after) / 2: equally spaced nodes give the rows (1, -2, 1).
+    const double before = (locations[i] - locations[i - 1]) / h, after = (locations[i + 1] - locations[i]) / h;
+    const double weight = 1.0 / std::sqrt((before + after) / 2.0);
+    d[i - 1] = {{i - 1, weight / before}, {i, -weight * (1.0 / before + 1.0 / after)}, {i + 1, weight / after}};
+  }
+  return gram_of_rows(n, d);
+}
+
+std::vector<double> pacf_to_ar(const std::vector<double>& pacf) {
+  std::vector<double> phi;
+  for (std::size_t k = 0; k < pacf.size(); ++k) {
+    std::vector<double> next(k + 1);
+    for (std::size_t j = 0; j < k; ++j) next[j] = phi[j] - pacf[k] * phi[k - 1 - j];
+    next[k] = pacf[k];
+    phi = next;
+  }
+  return phi;
+}
+
+std::vector<SparseMatrix> ar_parts(int n, int order) {
+  const int p = order;
+  auto part_of = [p](int i, int j) {
+    if (i > j) std::swap(i, j);
+    return i * (p + 1) - i * (i - 1) / 2 + (j - i);  // position of the pair (i, j), i <= j, j fastest
+  };
+  std::vector<std::vector<Triplet>> entries((p + 1) * (p + 2) / 2);
+
+  // Innovation rows t = p..n-1 (0-based): (sum_i a_i x_{t-i})^2.
+  for (int t = p; t < n; ++t)
+    for (int i = 0; i <= p; ++i)
+      for (int j = 0; j <= p; ++j) entries[part_of(i, j)].emplace_back(t - i, t - j, 1.0);
+
+  // The first p values: sigma^2 Gamma_p^-1 = A A' - B B', A and B lower-triangular Toeplitz with first columns
+  // (a_0, ..., a_{p-1}) and (a_p, ..., a_1).
+  for (int r = 0; r < p; ++r)
+    for (int s = 0; s < p; ++s)
+      for (int k = 0; k <= std::min(r, s); ++k) {
+        entries[part_of(r - k, s - k)].emplace_back(r, s, 1.0);
+        entries[part_of(p - r + k, p - s + k)].emplace_back(r, s, -1.0);
+      }
+
+  std::vector<SparseMatrix> parts;
+  for (const auto& e : entries) {
+    SparseMatrix m(n, n);
+    m.setFromTriplets(e.begin(), e.end());
+    m.prune(0.0);
+    m.makeCompressed();
+    parts.push_back(m);
+  }
+  return parts;
+}
+
+std::vector<SparseMatrix> z_parts(const SparseMatrix& z) {
+  const int n = static_cast<int>(z.rows()), m = static_cast<int>(z.cols());
+  const SparseMatrix gram = SparseMatrix(z.transpose()) * z;
+  std::vector<Triplet> tie, prior;
+  for (int i = 0; i < n; ++i) tie.emplace_back(i, i, 1.0);
+  for (int col = 0; col < m; ++col) {
+    prior.emplace_back(n + col, n + col, 1.0);
+    for (SparseMatrix::InnerIterator it(z, col); it; ++it) {
+      tie.emplace_back(static_cast<int>(it.row()), n + col, -it.value());
+      tie.emplace_back(n + col, static_cast<int>(it.row()), -it.value());
+    }
+    for (SparseMatrix::InnerIterator it(gram, col); it; ++it) tie.emplace_back(n + static_cast<int>(it.row()), n + col, it.value());
+  }
+  std::vector<SparseMatrix> parts(2, SparseMatrix(n + m, n + m));
+  parts[0].setFromTriplets(tie.begin(), tie.end());
+  parts[1].setFromTriplets(prior.begin(), prior.end());
+  return parts;
 }
 
 SparseMatrix seasonal_structure(int n, int season_length) {

@@ -36,6 +36,15 @@ struct LatentTerm {
   int groups = 1;
   int base_part_count = 0;
 
+  // ar: the order p, with hyperparameters (log marginal precision, p partial autocorrelations).
+  int ar_order = 0;
+
+  // copy and z tie part of the block to other latent values with a large fixed precision, as R-INLA does:
+  // copy holds beta * (the source term) and z holds v = Z z next to z. copy_source is the source term's
+  // position in Model::random (-1 for other models).
+  int copy_source = -1;
+  double tie_precision = 0;
+
   // log|R|*, the log pseudo-determinant of an intrinsic term's structure matrix (0 for proper terms). It is left
   // out of the prior's normalising constant, as R-INLA does, so log marginal likelihoods compare with R-INLA's.
   double log_pseudo_determinant = 0;
@@ -62,7 +71,25 @@ SparseMatrix random_walk_structure(int n, int order, bool cyclic);
 // rw1 on increasing locations s: increments x_{i+1} - x_i with variance proportional to s_{i+1} - s_i, scaled by
 // the mean spacing so that equally spaced locations give the usual rw1.
 SparseMatrix irregular_rw1_structure(const std::vector<double>& locations);
+// rw2 on increasing locations s: second differences of an irregular grid weighted by the local spacing
+// (a finite-difference form of the integrated Wiener process), scaled by the cube of the mean spacing so that
+// equally spaced locations give the usual rw2. Its null space holds the constant and linear functions of s.
+SparseMatrix irregular_rw2_structure(const std::vector<double>& locations);
 SparseMatrix seasonal_structure(int n, int season_length);
+
+// AR(p) coefficients phi_1..phi_p from partial autocorrelations (the Durbin-Levinson recursion); any partial
+// autocorrelations in (-1, 1) give a stationary process.
+std::vector<double> pacf_to_ar(const std::vector<double>& pacf);
+
+// The precision of a stationary AR(p) of length n with unit innovation variance is a quadratic form in
+// a = (1, -phi_1, ..., -phi_p): Q = sum_{i <= j} a_i a_j parts[k(i, j)], k running over the pairs i <= j with j
+// fastest. The parts hold the innovation rows p+1..n and, for the first p values, the Gohberg-Semencul form of
+// the inverse Toeplitz covariance.
+std::vector<SparseMatrix> ar_parts(int n, int order);
+
+// The parts of the z model on (v, z), v n long and z m long: [[I, -Z], [-Z', Z'Z]] (the tie v = Z z) and
+// [[0, 0], [0, I]] (the iid prior of z).
+std::vector<SparseMatrix> z_parts(const SparseMatrix& z);
 SparseMatrix besag_structure(const Graph& graph);
 
 // The three parts of the AR(1) precision: I, diag(0, 1, ..., 1, 0), and the first off-diagonals.

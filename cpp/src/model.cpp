@@ -123,15 +123,18 @@ Eigen::MatrixXd sum_to_zero(int n, const std::vector<int>& component) {
   return c;
 }
 
-// Basis of the null space of the structure matrix, used by scale_model.
-Eigen::MatrixXd null_space(const LatentTerm& t, const std::vector<int>& component, bool cyclic, int season_length) {
+// Basis of the null space of the structure matrix, used by scale_model. `locations` are rw2's level positions
+// (empty for equally spaced levels).
+Eigen::MatrixXd null_space(const LatentTerm& t, const std::vector<int>& component, bool cyclic, int season_length,
+                           const std::vector<double>& locations) {
   if (t.model == "besag") return sum_to_zero(t.n, component);
   if (t.model == "rw1" || (t.model == "rw2" && cyclic)) return sum_to_zero(t.n, {});
   if (t.model == "rw2") {
     Eigen::MatrixXd c(2, t.n);
+    const double centre = locations.empty() ? (t.n - 1) / 2.0 : (locations.front() + locations.back()) / 2.0;
     for (int i = 0; i < t.n; ++i) {
       c(0, i) = 1.0;
-      c(1, i) = i - (t.n - 1) / 2.0;
+      c(1, i) = (locations.empty() ? i : locations[i]) - centre;
     }
     return c;
   }
@@ -232,6 +235,36 @@ void replicate_term(const IniSection& s, const std::string& folder, int n_obs, L
   t->n = block * copies;
 }
 
+// The precision of the tie that copy and z add (R-INLA's f(..., precision=)): large enough that the tied values
+// follow their definition closely, small enough to keep the Cholesky factor accurate.
+double read_tie_precision(const IniSection& s) {
+  const double precision = s.get_double("precision", 1e8);
+  if (!(precision > 0)) s.fail("precision", "must be positive");
+  return precision;
+}
+
+// z: the block is (v, z) with v = Z z, n + m long; observations use v, one row of Z each.
+void read_z_term(const IniSection& s, const std::string& folder, LatentTerm* t) {
+  const long columns = s.get_int("zcols");
+  if (columns < 1 || columns > 1000000) s.fail("zcols", "the number of columns of Z must be positive");
+  const SparseMatrix z = read_triplets(file_key(s, "zmatrix", folder), t->n, static_cast<int>(columns));
+  t->parts = z_parts(z);
+  t->tie_precision = read_tie_precision(s);
+  t->n += static_cast<int>(columns);
+  for (int i = static_cast<int>(t->labels.size()); i < t->n; ++i) t->labels.push_back(std::to_string(i + 1));
+}
+
+// copy's beta: by default fixed at 1 (the copy equals its source); when estimated it starts at 0.1, as in R-INLA.
+Hyperparameter read_copy_beta(const IniSection& s, const std::string& name) {
+  const bool fixed = s.get_bool("hyper.beta.fixed", true);
+  Hyperparameter beta = read_hyperparameter(s, "beta", "normal", {1.0, 10.0}, fixed ? 1.0 : 0.1);
+  beta.fixed = fixed;
+  beta.user_name = "Beta for " + name;
+  beta.internal_name = "Beta_intern for " + name;
+  beta.scale = UserScale::kIdentity;
+  return beta;
+}
+
 LatentTerm read_random_term(const IniSection& s, const std::string& folder, int n_obs) {
   LatentTerm t;
   t.name = s.get_string("name");
@@ -254,7 +287,10 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
   const bool scale_model = s.get_bool("scale_model", t.model == "bym2");
   int season_length = 0;
   std::vector<int> component;
+  std::vector<double> locations;
   SparseMatrix structure;
+  // Models that build their own parts instead of one structure matrix.
+  const bool own_parts = t.model == "ar1" || t.model == "ar" || t.model == "copy" || t.model == "z";
 
   if (t.model == "iid") {
     structure.resize(t.n, t.n);
@@ -264,11 +300,11 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
     if (t.n < order + 2) s.fail("n", t.model + " needs at least " + std::to_string(order + 2) + " levels");
     structure = random_walk_structure(t.n, order, cyclic);
     if (s.has("locations")) {
-      if (order != 1 || cyclic) s.fail("locations", "irregular locations are supported for the non-cyclic rw1 only");
-      const std::vector<double> locations = read_vector(file_key(s, "locations", folder), t.n, false);
+      if (cyclic) s.fail("locations", "irregular locations are supported for non-cyclic random walks only");
+      locations = read_vector(file_key(s, "locations", folder), t.n, false);
       for (int i = 0; i + 1 < t.n; ++i)
         if (!(locations[i + 1] > locations[i])) s.fail("locations", "the locations must be strictly increasing");
-      structure = irregular_rw1_structure(locations);
+      structure = order == 1 ? irregular_rw1_structure(locations) : irregular_rw2_structure(locations);
     }
   } else if (t.model == "seasonal") {
     season_length = static_cast<int>(s.get_int("season_length"));
@@ -286,8 +322,23 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
     structure = read_symmetric_triplets(file_key(s, "cmatrix", folder), t.n);
   } else if (t.model == "ar1") {
     t.parts = ar1_parts(t.n);
+  } else if (t.model == "ar") {
+    const long order = s.get_int("order");
+    if (order < 1 || order > 10) s.fail("order", "the order of an ar model must be in 1..10");
+    t.ar_order = static_cast<int>(order);
+    if (t.n <= t.ar_order) s.fail("n", "an ar model of order p needs more than p levels");
+    t.parts = ar_parts(t.n, t.ar_order);
+  } else if (t.model == "copy") {
+    SparseMatrix identity(t.n, t.n);
+    identity.setIdentity();
+    t.parts = {identity};
+    t.tie_precision = read_tie_precision(s);
+    if (s.get_string("copy").empty()) s.fail("copy", "must name the term to copy");
+  } else if (t.model == "z") {
+    read_z_term(s, folder, &t);
   } else {
-    s.fail("model", "unknown latent model '" + t.model + "' (known: iid, rw1, rw2, ar1, besag, bym, bym2, generic0, seasonal)");
+    s.fail("model", "unknown latent model '" + t.model +
+                        "' (known: iid, rw1, rw2, ar1, ar, besag, bym, bym2, generic0, seasonal, copy, z)");
   }
   if ((t.model != "rw1" && t.model != "rw2") && s.has("cyclic")) s.fail("cyclic", "only rw1 and rw2 can be cyclic");
 
@@ -296,14 +347,14 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
   else t.constraints = Eigen::MatrixXd(0, t.n);
 
   std::vector<double> mixing_eigenvalues;
-  if (t.model != "ar1") {
-    const Eigen::MatrixXd null = null_space(t, component, cyclic, season_length);
+  if (!own_parts) {
+    const Eigen::MatrixXd null = null_space(t, component, cyclic, season_length, locations);
     if (scale_model) structure *= structure_scale(structure, null.rows() > 0 ? null : t.constraints);
     if (null.rows() > 0) t.log_pseudo_determinant = log_pseudo_determinant(structure, null);
     t.parts = {structure};
     if (t.model == "bym2") mixing_eigenvalues = generalised_inverse_eigenvalues(structure);
   } else if (scale_model) {
-    s.fail("scale_model", "ar1 is already scaled to marginal precision tau");
+    s.fail("scale_model", t.model + " has no structure matrix to scale");
   }
   t.diagonal = s.get_double("diagonal", constr ? 1e-4 : 0.0);
   if (!(t.diagonal >= 0)) s.fail("diagonal", "must be >= 0");
@@ -340,11 +391,25 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
     phi.scale = UserScale::kProbability;
     phi.prior.eigenvalues = mixing_eigenvalues;
     t.hyperparameters = {prec, phi};
+  } else if (t.model == "copy") {
+    t.hyperparameters = {read_copy_beta(s, t.name)};
   } else {
-    Hyperparameter prec = read_hyperparameter(s, "prec", "loggamma", {1.0, 5e-5}, 4.0);
+    // R-INLA's ar puts a PC prior on its marginal precision; the other models a loggamma prior.
+    Hyperparameter prec = t.model == "ar" ? read_hyperparameter(s, "prec", "pc.prec", {3.0, 0.01}, 4.0)
+                                          : read_hyperparameter(s, "prec", "loggamma", {1.0, 5e-5}, 4.0);
     prec.user_name = "Precision for " + t.name;
     prec.internal_name = "Log precision for " + t.name;
     t.hyperparameters.push_back(prec);
+  }
+  for (int k = 1; k <= t.ar_order; ++k) {
+    // R-INLA's defaults: P(|pacf_k| > 0.5) falls from 0.5 for the first to 0.1 from the fifth on.
+    const std::string number = std::to_string(k);
+    const double alpha = std::max(0.1, 0.6 - 0.1 * k);
+    Hyperparameter pacf = read_hyperparameter(s, "pacf" + number, "pc.cor0", {0.5, alpha}, k == 1 ? 1.0 : 0.0);
+    pacf.user_name = "PACF" + number + " for " + t.name;
+    pacf.internal_name = "Intern PACF" + number + " for " + t.name;
+    pacf.scale = UserScale::kCorrelation;
+    t.hyperparameters.push_back(pacf);
   }
   if (t.model == "ar1") {
     Hyperparameter rho = read_hyperparameter(s, "rho", "normal", {0.0, 0.15}, 2.0);
@@ -446,6 +511,25 @@ RunSettings read_run_settings(const IniFile& ini, const std::string& folder) {
   return settings;
 }
 
+// Links each copy term to the term it copies, named by its `copy` key.
+void resolve_copies(const IniFile& ini, Model* m) {
+  for (std::size_t k = 0; k < m->random.size(); ++k) {
+    LatentTerm& t = m->random[k];
+    if (t.model != "copy") continue;
+    const IniSection& s = ini.section("random." + std::to_string(k));
+    const std::string source = s.get_string("copy");
+    for (std::size_t j = 0; j < m->random.size(); ++j)
+      if (j != k && m->random[j].name == source) t.copy_source = static_cast<int>(j);
+    if (t.copy_source < 0) s.fail("copy", "no other random term is named '" + source + "'");
+    const LatentTerm& original = m->random[t.copy_source];
+    if (original.model == "copy") s.fail("copy", "a copy cannot copy another copy; copy '" + original.name + "' instead");
+    if (original.n != t.n) {
+      s.fail("n", "the copy has " + std::to_string(t.n) + " levels but '" + source + "' has " +
+                      std::to_string(original.n));
+    }
+  }
+}
+
 void lay_out_latent_field(Model* m) {
   int position = 0;
   for (auto& t : m->random) {
@@ -495,6 +579,7 @@ Model read_model(const std::string& model_file) {
     }
   }
   if (m.fixed.empty() && m.random.empty()) throw ModelFileError(model_file + ": the model has no latent terms");
+  resolve_copies(ini, &m);
   lay_out_latent_field(&m);
   for (int k = 0; ini.has("lincomb." + std::to_string(k)); ++k) {
     m.lincombs.push_back(read_lincomb(ini.section("lincomb." + std::to_string(k)), folder, m.latent_size));
