@@ -53,7 +53,7 @@ def simulate(family, seed=11):
 # family, hyperparameter row, true value, allowed factor between the posterior median and the truth
 CASES = [
     ("nbinomial", "size for the nbinomial observations (1/overdispersion)", 5.0, 1.6),
-    ("gamma", "Precision parameter for the Gamma observations", 4.0, 1.25),
+    ("gamma", "Precision-parameter for the Gamma observations", 4.0, 1.25),
     ("beta", "precision parameter for the beta observations", 10.0, 1.25),
     ("t", "precision for the student-t observations", 4.0, 1.3),
     ("lognormal", "Precision for the lognormal observations", 6.25, 1.25),

@@ -87,8 +87,8 @@ class NegativeBinomialLikelihood : public PointwiseLikelihood {
 class GammaLikelihood : public PointwiseLikelihood {
  public:
   std::vector<FamilyHyperparameter> hyperparameters() const override {
-    return {{"prec", "Precision parameter for the Gamma observations", "Intern precision-parameter for the Gamma "
-             "observations", "loggamma", {1.0, 0.01}, 0.0, static_cast<int>(UserScale::kPrecision)}};
+    return {{"prec", "Precision-parameter for the Gamma observations", "Intern precision-parameter for the Gamma "
+             "observations", "loggamma", {1.0, 0.01}, std::log(100.0), static_cast<int>(UserScale::kPrecision)}};
   }
   double inverse_link(double eta) const override { return std::exp(eta); }
 
@@ -198,7 +198,7 @@ class LognormalLikelihood : public PointwiseLikelihood {
  public:
   std::vector<FamilyHyperparameter> hyperparameters() const override {
     return {{"prec", "Precision for the lognormal observations", "Log precision for the lognormal observations",
-             "loggamma", {1.0, 5e-5}, 4.0, static_cast<int>(UserScale::kPrecision)}};
+             "loggamma", {1.0, 5e-5}, 0.0, static_cast<int>(UserScale::kPrecision)}};
   }
   double inverse_link(double eta) const override { return eta; }
 
