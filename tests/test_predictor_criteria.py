@@ -204,3 +204,30 @@ def test_marginals_random_match_summaries():
         row = summary[summary["ID"] == level].iloc[0]
         assert z["mean"] == pytest.approx(row["mean"], abs=0.01 * row["sd"])
         assert z["0.975quant"] == pytest.approx(row["0.975quant"], abs=0.02 * row["sd"])
+
+
+@pytest.mark.parametrize("family", ["beta", "t"])
+def test_pit_is_the_distribution_function_when_eta_is_known(family):
+    # With the intercept held at 0.3 by its prior and the family's hyperparameters fixed, leaving an observation
+    # out changes nothing, so PIT_i is the family's distribution function at y_i: the regularised incomplete
+    # beta function for both families.
+    from scipy import stats
+
+    rng = np.random.default_rng(21)
+    eta = 0.3
+    if family == "beta":
+        phi = 8.0
+        mu = 1 / (1 + np.exp(-eta))
+        y = rng.beta(mu * phi, (1 - mu) * phi, size=40)
+        hyper = {"prec": {"initial": np.log(phi), "fixed": True}}
+        expected = stats.beta.cdf(y, mu * phi, (1 - mu) * phi)
+    else:
+        tau, nu = 4.0, 5.0
+        y = eta + rng.standard_t(nu, size=40) * np.sqrt((nu - 2) / nu) / np.sqrt(tau)
+        hyper = {"prec": {"initial": np.log(tau), "fixed": True}, "dof": {"initial": np.log(nu - 2), "fixed": True}}
+        expected = stats.t.cdf((y - eta) * np.sqrt(tau * nu / (nu - 2)), nu)
+    with pytest.warns(RuntimeWarning, match="hardly inform"):
+        result = pyinla(model={"response": "y", "fixed": ["1"]}, family=family, data=pd.DataFrame({"y": y}),
+                        control={"family": {"hyper": hyper}, "compute": {"cpo": True},
+                                 "fixed": {"mean_intercept": eta, "prec_intercept": 1e10}})
+    np.testing.assert_allclose(result.cpo["pit"].to_numpy(), expected, atol=1e-6)

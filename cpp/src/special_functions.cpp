@@ -1,6 +1,7 @@
 #include "special_functions.hpp"
 
 #include <cmath>
+#include <initializer_list>
 
 namespace pyinla {
 
@@ -39,6 +40,44 @@ double tetragamma(double x) {
   // Derivative of the trigamma series term by term.
   return shift - r - r / x -
          r * r * (0.5 - r * (1.0 / 6 - r * (1.0 / 6 - r * (3.0 / 10 - r * (5.0 / 6)))));
+}
+
+namespace {
+
+// The continued fraction of I_x(a, b) (its even and odd coefficients d_2m and d_2m+1), by the modified Lentz
+// method. It converges quickly for x < (a + 1) / (a + b + 2).
+double incomplete_beta_fraction(double a, double b, double x) {
+  const double tiny = 1e-300;
+  double c = 1.0, d = 1.0 - (a + b) * x / (a + 1.0);
+  if (std::abs(d) < tiny) d = tiny;
+  d = 1.0 / d;
+  double fraction = d;
+  for (int m = 1; m <= 500; ++m) {
+    const double even = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
+    const double odd = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1));
+    for (double coefficient : {even, odd}) {
+      d = 1.0 + coefficient * d;
+      c = 1.0 + coefficient / c;
+      if (std::abs(d) < tiny) d = tiny;
+      if (std::abs(c) < tiny) c = tiny;
+      d = 1.0 / d;
+      fraction *= c * d;
+    }
+    if (std::abs(c * d - 1.0) < 1e-15) break;
+  }
+  return fraction;
+}
+
+}  // namespace
+
+double incomplete_beta(double a, double b, double x) {
+  if (!(x > 0)) return 0.0;
+  if (!(x < 1)) return 1.0;
+
+  // x^a (1 - x)^b / (a B(a, b)) times the continued fraction. Past the mean, I_x(a, b) = 1 - I_1-x(b, a) converges faster.
+  const double log_front = std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log1p(-x);
+  if (x < (a + 1) / (a + b + 2)) return std::exp(log_front) * incomplete_beta_fraction(a, b, x) / a;
+  return 1.0 - std::exp(log_front) * incomplete_beta_fraction(b, a, 1 - x) / b;
 }
 
 }  // namespace pyinla
