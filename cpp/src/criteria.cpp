@@ -20,6 +20,39 @@ struct ObservationCriteria {
   int failure = 0;
 };
 
+// The marginal of eta_o at one theta on Gauss-Hermite nodes. The engine's marginal N(mean, sd^2) already holds
+// the quadratic expansion L~ of log pi(y_o | eta) at the mean, so cavity(eta) * pi(y_o | eta) is proportional to
+// N(mean, sd^2) * pi / L~: reweighting the nodes by r = pi / L~ corrects the Gaussian marginal for the
+// observation's own likelihood, which matters most when eta_o is informed mainly by y_o.
+struct TiltedMarginal {
+  std::vector<double> eta, log_density, weight;  // weights of the corrected marginal, summing to 1
+  double ratio = 0;                               // E[pi / L~] under N(mean, sd^2)
+};
+
+TiltedMarginal tilted_marginal(const Model& m, const ConditionalLatent& latent, int o, const double* theta) {
+  const Likelihood& likelihood = *m.likelihood;
+  const QuadratureRule& rule = gauss_hermite(30);
+  const double mean = latent.eta_mean[o], sd = latent.eta_sd[o];
+  const double gradient = latent.eta_gradient[o], curvature = latent.eta_curvature[o];
+  const double log_at_mean = likelihood.log_density(m.data, o, mean, theta);
+
+  TiltedMarginal t;
+  for (std::size_t g = 0; g < rule.nodes.size(); ++g) {
+    const double u = sd * rule.nodes[g];
+    const double l = likelihood.log_density(m.data, o, mean + u, theta);
+    const double log_expansion = log_at_mean + gradient * u - 0.5 * curvature * u * u;
+    t.eta.push_back(mean + u);
+    t.log_density.push_back(l);
+    t.weight.push_back(rule.weights[g] * std::exp(l - log_expansion));
+    t.ratio += t.weight.back();
+  }
+
+  // A ratio that overflows or vanishes leaves the Gaussian marginal as it is.
+  const bool usable = std::isfinite(t.ratio) && t.ratio > 0;
+  for (std::size_t g = 0; g < rule.nodes.size(); ++g) t.weight[g] = usable ? t.weight[g] / t.ratio : rule.weights[g];
+  return t;
+}
+
 ObservationCriteria observation_criteria(const Model& m, const ThetaIntegration& in,
                                          const std::vector<std::vector<double>>& hyper, int o,
                                          const std::vector<double>& mean_hyper) {
@@ -32,18 +65,18 @@ ObservationCriteria observation_criteria(const Model& m, const ThetaIntegration&
     const ConditionalLatent& latent = in.latent[k];
     const double w = in.points[k].weight;
     const double* theta = hyper[k].data();
-    const double mean = latent.eta_mean[o], sd = latent.eta_sd[o];
-    eta_mean += w * mean;
-
-    for (std::size_t g = 0; g < rule.nodes.size(); ++g) {
-      const double l = likelihood.log_density(m.data, o, mean + sd * rule.nodes[g], theta);
-      first += w * rule.weights[g] * l;
-      second += w * rule.weights[g] * l * l;
-      density += w * rule.weights[g] * std::exp(l);
+    const TiltedMarginal tilted = tilted_marginal(m, latent, o, theta);
+    for (std::size_t g = 0; g < tilted.eta.size(); ++g) {
+      const double l = tilted.log_density[g], v = w * tilted.weight[g];
+      eta_mean += v * tilted.eta[g];
+      first += v * l;
+      second += v * l * l;
+      density += v * std::exp(l);
     }
 
     // Leave-one-out: divide the Gaussian marginal of eta_o by the quadratic expansion of log pi(y_o | eta_o)
     // at its mean (the cavity of expectation propagation).
+    const double mean = latent.eta_mean[o], sd = latent.eta_sd[o];
     const double precision = 1.0 / (sd * sd);
     const double curvature = latent.eta_curvature[o];
     const double cavity_precision = precision - curvature;
@@ -55,21 +88,15 @@ ObservationCriteria observation_criteria(const Model& m, const ThetaIntegration&
     const double cavity_mean = (precision * mean - gradient - curvature * mean) / cavity_precision;
     const double cavity_variance = 1.0 / cavity_precision;
 
-    // CPO_k = int cavity(eta) pi(y_o | eta) d eta. With L~ the quadratic expansion of pi(y_o | eta) at the mean,
-    // cavity * L~ = Z N(eta; mean, sd^2), so CPO_k = Z E[pi / L~] under N(mean, sd^2): the ratio is smooth
-    // (exactly 1 for a Gaussian likelihood), where pi alone can be far narrower than the cavity.
+    // CPO_k = int cavity(eta) pi(y_o | eta) d eta = Z E[pi / L~] under N(mean, sd^2), with Z the mass of
+    // cavity * L~. The ratio is smooth (exactly 1 for a Gaussian likelihood), where pi alone can be far
+    // narrower than the cavity.
     const double log_at_mean = likelihood.log_density(m.data, o, mean, theta);
     const double mu = cavity_mean - mean;
     const double spread = 1 + curvature * cavity_variance;
     const double log_z = log_at_mean - 0.5 * std::log(spread) +
                          (2 * mu * gradient + gradient * gradient * cavity_variance - mu * mu * curvature) / (2 * spread);
-    double ratio = 0;
-    for (std::size_t g = 0; g < rule.nodes.size(); ++g) {
-      const double u = sd * rule.nodes[g];
-      const double log_expansion = log_at_mean + gradient * u - 0.5 * curvature * u * u;
-      ratio += rule.weights[g] * std::exp(likelihood.log_density(m.data, o, mean + u, theta) - log_expansion);
-    }
-    const double cpo_k = std::exp(log_z) * ratio;
+    const double cpo_k = std::exp(log_z) * tilted.ratio;
 
     // PIT_k = int cavity(eta) P(Y <= y_o | eta) d eta.
     double pit_k = 0;
