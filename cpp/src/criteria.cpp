@@ -20,7 +20,7 @@ struct ObservationCriteria {
   int failure = 0;
 };
 
-// The marginal of eta_o at one theta on Gauss-Hermite nodes. The engine's marginal N(mean, sd^2) already holds
+// The marginal of eta_o at one theta on Gauss-Hermite nodes. The engine's marginal N(mean, sd^2) already contains
 // the quadratic expansion L~ of log pi(y_o | eta) at the mean, so cavity(eta) * pi(y_o | eta) is proportional to
 // N(mean, sd^2) * pi / L~: reweighting the nodes by r = pi / L~ corrects the Gaussian marginal for the
 // observation's own likelihood, which matters most when eta_o is informed mainly by y_o.
