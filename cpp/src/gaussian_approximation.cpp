@@ -382,11 +382,17 @@ ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta
       scale *= 0.5;
     }
     const double change = (scale * step).cwiseAbs().maxCoeff();
+    const double gain = f_try - f;
     x = x_try;
     eta = eta_try;
     terms = terms_try;
     f = f_try;
     if (gaussian || change < 1e-9 * (1.0 + x.cwiseAbs().maxCoeff())) break;
+
+    // A step that no longer raises the objective ends the search too. A stiff tie (copy, z) limits the accuracy
+    // of the solve, so the change in x can stall above its tolerance, while the step before this one already left
+    // an error far below a posterior sd.
+    if (iteration > 0 && gain < 1e-11 * (1.0 + std::abs(f))) break;
   }
   if (iteration == max_iterations) {
     throw NumericalError("Newton's method for the mode of the latent field did not converge at " + describe_theta(theta));
