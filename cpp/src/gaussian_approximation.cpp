@@ -337,24 +337,35 @@ ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta
   const bool gaussian = m.likelihood->is_gaussian();
   const int max_iterations = 100;
   int iteration = 0;
-  for (; iteration < max_iterations; ++iteration) {
-    // Q~ = Q + A' W A with W = -d2 at the current eta.
+  const std::string not_positive_definite =
+      "Q + A'WA is not positive definite at " + describe_theta(theta) +
+      "; check that every fixed effect is identifiable and that intrinsic terms keep their constraint";
+  // Q~ = Q + A' W A with W = -d2 at the current eta, or |d2| when `absolute`.
+  auto factorize_at = [&](const ObservationTerms& at, bool absolute) {
     SparseMatrix lower = prior_lower;
     double* values = lower.valuePtr();
     run_inner(static_cast<int>(slot_begin_.size()) - 1, [&](int begin, int end) {
       for (int slot = begin; slot < end; ++slot)
-        for (int e = slot_begin_[slot]; e < slot_begin_[slot + 1]; ++e)
-          values[slot] += -terms.d2[slot_observation_[e]] * slot_weight_[e];
+        for (int e = slot_begin_[slot]; e < slot_begin_[slot + 1]; ++e) {
+          const double d2 = at.d2[slot_observation_[e]];
+          values[slot] += (absolute ? std::abs(d2) : -d2) * slot_weight_[e];
+        }
     });
-    if (!factor.factorize(lower)) {
-      throw NumericalError("Q + A'WA is not positive definite at " + describe_theta(theta) +
-                           "; check that every fixed effect is identifiable and that intrinsic terms keep their "
-                           "constraint");
-    }
+    return factor.factorize(lower);
+  };
+  bool absolute = false;
+  for (; iteration < max_iterations; ++iteration) {
+    // Far from the mode a likelihood that is not log-concave (t) can make W negative. |W| keeps the Newton matrix
+    // positive definite, so the step still points uphill, and the step halving below keeps it safe.
+    absolute = !factorize_at(terms, false);
+    if (absolute && !factorize_at(terms, true)) throw NumericalError(not_positive_definite);
 
     // Newton step: (Q + A'WA) x_new = Q mu + A'(g + W (eta - offset)), then condition on C x = 0.
     Eigen::VectorXd w_eta(m.n_obs);
-    for (int o = 0; o < m.n_obs; ++o) w_eta[o] = terms.d1[o] - terms.d2[o] * (eta[o] - offset[o]);
+    for (int o = 0; o < m.n_obs; ++o) {
+      const double d2 = absolute ? -std::abs(terms.d2[o]) : terms.d2[o];
+      w_eta[o] = terms.d1[o] - d2 * (eta[o] - offset[o]);
+    }
     Eigen::VectorXd rhs = transpose_times(w_eta);
     {
       // Q mu: only fixed effects have a non-zero prior mean, and their Q is diagonal.
@@ -396,6 +407,14 @@ ConditionalLatent LatentGaussianModel::evaluate(const std::vector<double>& theta
   }
   if (iteration == max_iterations) {
     throw NumericalError("Newton's method for the mode of the latent field did not converge at " + describe_theta(theta));
+  }
+  if (absolute) {
+    // The Gaussian approximation needs the true curvature at the mode.
+    if (!factorize_at(terms, false)) throw NumericalError(not_positive_definite);
+    if (kc > 0) {
+      v = factor.solve(Eigen::MatrixXd(constraints_.transpose()));
+      s_inverse = (constraints_ * v).inverse();
+    }
   }
 
   ConditionalLatent result;
