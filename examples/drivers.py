@@ -16,10 +16,8 @@ random walk and the seasonal effect extend over their months. The same model in 
 What to look at: belt (about -0.35, so about 350 fewer drivers killed or seriously injured
 each month) and the predictions for 1985 printed last.
 
-NOTE: the engine does not write summaries of the linear predictor yet. The predictions here
-are the sum of the posterior means of the terms of each month. That sum is the posterior mean
-of the linear predictor, but its standard deviation and quantiles need the joint posterior,
-which the result does not contain.
+The 1985 predictions are the fitted values of the rows with a missing y
+(control={"predictor": {"compute": True}}), with their 95% intervals.
 """
 
 import pandas as pd
@@ -39,20 +37,13 @@ result = pyinla(
     },
     family="gaussian",
     data=data,
+    control={"predictor": {"compute": True}},
 )
 print(result)
 
-fixed = result.summary_fixed["mean"]
-trend = result.summary_random["trend"].set_index("ID")["mean"]
-seasonal = result.summary_random["seasonal"].set_index("ID")["mean"]
-missing = data[data["y"].isna()]
-predicted = (
-    fixed["(Intercept)"]
-    + fixed["belt"] * missing["belt"].to_numpy()
-    + trend.loc[missing["trend"]].to_numpy()
-    + seasonal.loc[missing["seasonal"]].to_numpy()
-)
-drivers = (1000 * predicted).round().astype(int)
-predictions = pd.DataFrame({"month": missing["trend"], "y": drivers})
-print("Predicted y for the months with a missing y, 1985 (posterior means):")
+fitted = result.summary_fitted_values.reset_index(drop=True)
+missing = data["y"].isna().to_numpy()
+predictions = (1000 * fitted.loc[missing, ["mean", "0.025quant", "0.975quant"]]).round().astype(int)
+predictions.insert(0, "month", data.loc[missing, "trend"].to_numpy())
+print("Predicted y for the months with a missing y, 1985 (posterior mean and 95% interval):")
 print(predictions.to_string(index=False))

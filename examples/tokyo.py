@@ -14,13 +14,11 @@ same model in R-INLA:
 What to look at: the probability curve printed last, low in winter (about 0.12) and highest in
 June (about 0.45), the rainy season.
 
-NOTE: the engine does not write summaries of the linear predictor yet, so this script builds
-the curve from the posterior means of the intercept and of the time effect. The inverse logit of
-their sum is a plug-in estimate: it is not the posterior mean of the probability, and it comes
-without an interval.
+The curve comes from the fitted values (control={"predictor": {"compute": True}}): the posterior
+of the probability on each day, with its 95% interval.
 """
 
-import numpy as np
+import pandas as pd
 
 from pyinla import datasets, pyinla
 
@@ -34,14 +32,14 @@ result = pyinla(
     family="binomial",
     data=data,
     Ntrials="n",
+    control={"predictor": {"compute": True}},
 )
 print(result)
 
-time_effect = result.summary_random["time"].set_index("ID")
-intercept = result.summary_fixed.loc["(Intercept)", "mean"]
+# The data has one row per calendar day, 1 to 366 in order, and so have the fitted values.
+fitted = result.summary_fitted_values.reset_index(drop=True)
 days = list(range(1, 367, 30))
-curve = time_effect.loc[days, ["mean"]].rename(columns={"mean": "time effect"})
-curve["probability"] = 1 / (1 + np.exp(-(intercept + curve["time effect"])))
-curve.index.name = "day"
-print("Probability of rain by calendar day (plug-in estimate from posterior means):")
+curve = fitted.loc[[day - 1 for day in days], ["mean", "0.025quant", "0.975quant"]]
+curve.index = pd.Index(days, name="day")
+print("Probability of rain by calendar day (posterior mean and 95% interval):")
 print(curve.round(3).to_string())

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import shlex
-import warnings
 from pathlib import Path
 from typing import List
 
 import numpy as np
 
 from pyinla.call_record import build_call_record, write_call_record
-from pyinla.errors import ResultError
+from pyinla.errors import ResultError, warn_caller
 from pyinla.lincomb import validate_lincombs
 from pyinla.model_file import ENGINE_LOG, RESULTS_DIR, write_model_files
 from pyinla.results import (
@@ -80,15 +79,19 @@ def pyinla(
 
     The runtime arguments (num_threads, working_directory, keep, verbose) do not change the fit.
 
-    Random term dicts take ``id`` and ``model`` (iid, rw1, rw2, ar1, besag, bym, bym2, generic0, seasonal;
-    'linear', with mean_linear and prec_linear, is a fixed effect with that prior, as in R-INLA)
-    and optionally constr, scale_model, diagonal, cyclic (rw1, rw2), season_length (seasonal,
-    required), graph (besag, bym, bym2, required: a graph file path or an adjacency matrix), Cmatrix
-    (generic0, required: a symmetric numpy or scipy sparse matrix), n, values, replicate (a column:
-    independent copies per value with shared hyperparameters), group (a column) with control_group
-    ({'model': 'exchangeable' | 'ar1' | 'iid', 'hyper': {'rho': ...}}) and hyper. The
-    ids of besag and generic0 terms are 1-based, as in R-INLA: id r is graph node r or row r
-    of Cmatrix.
+    Random term dicts take ``id`` and ``model`` (iid, rw1, rw2, ar1, ar, besag, bym, bym2, generic0,
+    seasonal, copy, z; 'linear', with mean_linear and prec_linear, is a fixed effect with that prior,
+    as in R-INLA) and optionally constr, scale_model, diagonal, cyclic (rw1, rw2), season_length
+    (seasonal, required), order (ar, required: the order p, 1 to 10), graph (besag, bym, bym2,
+    required: a graph file path or an adjacency matrix), Cmatrix (generic0, required: a symmetric
+    numpy or scipy sparse matrix), copy (copy, required: the id of the term to copy; its scaling
+    beta is fixed at 1 unless hyper={'beta': {'fixed': False}}), Z (z, required: a matrix with one
+    row per id value), precision (copy, z: the precision of the tie, default 1e8), n, values (rw1
+    and rw2 place their levels at these positions), replicate (a column: independent copies per
+    value with shared hyperparameters), group (a column) with control_group ({'model':
+    'exchangeable' | 'ar1' | 'iid', 'hyper': {'rho': ...}}) and hyper. The ids of besag,
+    generic0 and z terms are 1-based, as in R-INLA: id r is graph node r, row r of Cmatrix or
+    row r of Z.
 
     Raises:
         TypeError, ValueError: for an invalid argument, before anything is written.
@@ -167,7 +170,7 @@ def _fit_in_directory(spec, engine, env, threads, model, family, data, control, 
 
     result.working_directory = run.path if keep else None
     for message in result.warnings:
-        warnings.warn(f"pyinla-engine: {message}", RuntimeWarning, stacklevel=3)
+        warn_caller(f"pyinla-engine: {message}", RuntimeWarning)
     return result
 
 

@@ -1,9 +1,24 @@
-"""Exception types and the helper that suggests the closest valid name."""
+"""Exception types, the helper that suggests the closest valid name, and user-facing warnings."""
 
 from __future__ import annotations
 
 import difflib
+import os
+import sys
+import warnings
 from typing import Iterable
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn_caller(message: str, category=UserWarning) -> None:
+    """Issue a warning attributed to the user's line: the first caller outside this package."""
+    frame = sys._getframe(1)
+    level = 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(PACKAGE_DIR + os.sep):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 class EngineError(RuntimeError):

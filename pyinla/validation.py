@@ -448,8 +448,9 @@ def _compute_switches(compute_control) -> Dict[str, bool]:
         if key in UNAVAILABLE_COMPUTE_KEYS:
             if value:
                 raise ValueError(
-                    f"control['compute'][{key!r}]=True is not available: the engine does not "
-                    f"compute {key} yet. Remove the key."
+                    f"control['compute'][{key!r}]=True is not available: pyinla draws joint posterior "
+                    "samples from the kept run instead. Remove the key, fit with keep=True and call "
+                    "pyinla.posterior_sample(n, result)."
                 )
             continue
         switches[key] = bool(value)

@@ -11,10 +11,11 @@ import logging
 import os
 import shutil
 import tempfile
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
+
+from pyinla.errors import warn_caller
 
 logger = logging.getLogger("pyinla")
 
@@ -134,8 +135,8 @@ def prepare_run_directory(working_directory) -> RunDirectory:
 
     sibling = _create_numbered_sibling(path)
     logger.info("working directory %s is not empty, so this run uses %s", path, sibling)
-    warnings.warn(f"working_directory {str(path)!r} is not empty, so this run uses {str(sibling)!r}; "
-                  "the existing files are left untouched.", stacklevel=3)
+    warn_caller(f"working_directory {str(path)!r} is not empty, so this run uses {str(sibling)!r}; "
+                "the existing files are left untouched.")
     return RunDirectory(sibling, created=True)
 
 

@@ -144,7 +144,7 @@ CASES = [
     ("fixed prec for unknown term", with_arguments(control={"fixed": {"prec": {"x3": 1}}}),
      ValueError, ["control['fixed']['prec']", "'x3'"]),
     ("unavailable compute", with_arguments(control={"compute": {"config": True}}), ValueError,
-     ["control['compute']['config']", "not available"]),
+     ["control['compute']['config']", "not available", "keep=True", "posterior_sample"]),
     ("unknown compute key", with_arguments(control={"compute": {"waik": True}}), ValueError,
      ["control['compute']", "'waik'", "Did you mean 'waic'"]),
     ("family hyper for binomial",
