@@ -1,8 +1,12 @@
-"""Accuracy table: pyinla and R-INLA against the gold-standard posteriors in tests/data/reference.
+"""Accuracy tables: pyinla and R-INLA against the gold-standard posteriors in tests/data/reference.
 
-For each case it fits the model, times the fit, and prints the largest deviation of a fixed- or random-effect
-mean in posterior sds, the largest relative error of a posterior sd, and the largest relative error of a
-hyperparameter median, beside the same numbers for R-INLA's stored result.
+For each case of tests/test_reference.py it fits the model and times the fit. It prints the largest deviation
+of a fixed- or random-effect mean in posterior sds, the largest relative error of a posterior sd, and the
+largest relative error of a hyperparameter median, beside the same numbers for R-INLA's stored result.
+
+A second table covers the NUTS references of tests/test_mcmc_reference.py: the largest fixed-effect mean
+deviation in posterior sds, the largest relative error of a fixed-effect sd and of a hyperparameter median, and
+the relative errors of DIC and WAIC.
 
     python benchmarks/accuracy.py
 """
@@ -17,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from test_mcmc_reference import CASES as MCMC_CASES  # noqa: E402
 from test_reference import CASES, REFERENCE_DIR  # noqa: E402
 
 
@@ -54,6 +59,36 @@ def deviations(values, gold):
     return mean_dev, sd_err, median_err
 
 
+def mcmc_deviations(result, gold):
+    """Return the fixed mean deviation (sds), fixed sd error, hyperparameter median error, DIC and WAIC errors."""
+    mean_dev = max(abs(result.summary_fixed.loc[term, "mean"] - g["mean"]) / g["sd"]
+                   for term, g in gold["fixed"].items())
+    sd_err = max(abs(result.summary_fixed.loc[term, "sd"] / g["sd"] - 1) for term, g in gold["fixed"].items())
+    # The log-scale entries of the reference have no row in summary_hyperpar.
+    medians = [abs(result.summary_hyperpar.loc[label, "0.5quant"] / g["q0.5"] - 1)
+               for label, g in gold["hyperpar"].items() if label in result.summary_hyperpar.index]
+    dic_err = abs(result.dic["dic"] / gold["dic"]["dic"]["value"] - 1)
+    waic_err = abs(result.waic["waic"] / gold["waic"]["waic"]["value"] - 1)
+    return mean_dev, sd_err, max(medians), dic_err, waic_err
+
+
+def print_mcmc_table():
+    header = ("case", "fit (s)", "fixed mean dev (sd)", "fixed sd error", "median error", "DIC error", "WAIC error",
+              "NUTS min ESS", "NUTS max R-hat")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for case, fit in MCMC_CASES.items():
+        gold = json.loads((REFERENCE_DIR / case / "reference.json").read_text())
+        start = time.perf_counter()
+        result = fit()
+        seconds = time.perf_counter() - start
+        mean_dev, *errors = mcmc_deviations(result, gold)
+        diagnostics = gold["diagnostics"]["reported_quantities"]
+        cells = [case, f"{seconds:.2f}", f"{mean_dev:.3f}"] + [f"{100 * v:.1f}%" for v in errors]
+        cells += [f"{diagnostics['min_ess_bulk']:.0f}", f"{diagnostics['max_rhat']:.4f}"]
+        print("| " + " | ".join(cells) + " |")
+
+
 def main():
     header = ("case", "fit (s)", "mean dev (sd)", "sd error", "median error",
               "R-INLA mean dev", "R-INLA sd error", "R-INLA median error")
@@ -69,6 +104,8 @@ def main():
         cells = [case, f"{seconds:.2f}"] + [f"{v:.3f}" if i == 0 else f"{100 * v:.1f}%" for i, v in enumerate(ours)]
         cells += [f"{v:.3f}" if i == 0 else f"{100 * v:.1f}%" for i, v in enumerate(theirs)]
         print("| " + " | ".join(cells) + " |")
+    print()
+    print_mcmc_table()
 
 
 if __name__ == "__main__":
