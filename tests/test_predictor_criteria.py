@@ -231,3 +231,15 @@ def test_pit_is_the_distribution_function_when_eta_is_known(family):
                         control={"family": {"hyper": hyper}, "compute": {"cpo": True},
                                  "fixed": {"mean_intercept": eta, "prec_intercept": 1e10}})
     np.testing.assert_allclose(result.cpo["pit"].to_numpy(), expected, atol=1e-6)
+
+
+def test_identity_link_fitted_mode_is_predictor_mode():
+    # With the identity link the fitted values are the linear predictor, modes included. The hyperparameters are
+    # estimated here, so each marginal is a mixture whose mode must be found between grid points.
+    data = pd.DataFrame({"y": np.sin(np.arange(40) / 4.0) + np.random.default_rng(5).normal(scale=0.3, size=40),
+                         "t": np.arange(1, 41)})
+    result = pyinla(model={"response": "y", "fixed": ["1"], "random": [{"id": "t", "model": "rw1"}]},
+                    family="gaussian", data=data, control={"predictor": {"compute": True}})
+    predictor, fitted = result.summary_linear_predictor, result.summary_fitted_values
+    gap = np.abs(predictor["mode"].to_numpy() - fitted["mode"].to_numpy()) / predictor["sd"].to_numpy()
+    assert gap.max() < 1e-3

@@ -317,6 +317,30 @@ LincombMarginals summarise_lincombs(const Model& model, const ThetaIntegration& 
   return out;
 }
 
+// The maximiser of a unimodal f on [a, b], to a relative width of 1e-10, by golden-section search.
+template <typename F>
+double golden_section_maximum(F f, double a, double b) {
+  const double ratio = (std::sqrt(5.0) - 1) / 2;
+  double c = b - ratio * (b - a), d = a + ratio * (b - a);
+  double fc = f(c), fd = f(d);
+  while (b - a > 1e-10 * (1 + std::abs(a) + std::abs(b))) {
+    if (fc >= fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - ratio * (b - a);
+      fc = f(c);
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + ratio * (b - a);
+      fd = f(d);
+    }
+  }
+  return (a + b) / 2;
+}
+
 PredictorMarginals summarise_predictor(const Model& model, const ThetaIntegration& in) {
   const int n = model.n_obs;
   const double z[3] = {normal_quantile(0.025), 0.0, normal_quantile(0.975)};
@@ -356,23 +380,28 @@ PredictorMarginals summarise_predictor(const Model& model, const ThetaIntegratio
     f.sd = std::sqrt(std::max(second - first * first, 0.0));
 
     // Densities on a grid of eta; the fitted density carries the Jacobian d eta / d g^-1(eta).
-    const double lo = mix.quantile(1e-4, z_tail), hi = mix.quantile(1 - 1e-4, -z_tail);
-    constexpr int kPoints = 41;
-    double best = -1;
-    for (int j = 0; j < kPoints; ++j) {
-      const double x = lo + (hi - lo) * j / (kPoints - 1);
-      const double density = mix.pdf(x);
+    auto fitted_density_at = [&](double x) {
       const double h = 1e-6 * (1 + std::abs(x));
       const double slope = (likelihood.inverse_link(x + h) - likelihood.inverse_link(x - h)) / (2 * h);
+      return slope > 0 ? mix.pdf(x) / slope : 0.0;
+    };
+    const double lo = mix.quantile(1e-4, z_tail), hi = mix.quantile(1 - 1e-4, -z_tail);
+    constexpr int kPoints = 41;
+    const double step = (hi - lo) / (kPoints - 1);
+    double best = -1, best_x = lo;
+    for (int j = 0; j < kPoints; ++j) {
+      const double x = lo + step * j;
+      const double density = fitted_density_at(x);
       out.linear_predictor_density[o].x.push_back(x);
-      out.linear_predictor_density[o].density.push_back(density);
+      out.linear_predictor_density[o].density.push_back(mix.pdf(x));
       out.fitted_density[o].x.push_back(likelihood.inverse_link(x));
-      out.fitted_density[o].density.push_back(slope > 0 ? density / slope : 0.0);
-      if (slope > 0 && density / slope > best) {
-        best = density / slope;
-        f.mode = likelihood.inverse_link(x);
+      out.fitted_density[o].density.push_back(density);
+      if (density > best) {
+        best = density;
+        best_x = x;
       }
     }
+    f.mode = likelihood.inverse_link(golden_section_maximum(fitted_density_at, best_x - step, best_x + step));
   });
   return out;
 }
