@@ -53,7 +53,9 @@ OPTIONAL_RESULT_FILES = [
     "summary_fitted_values.csv",
     "marginals_fitted_values.csv",
     "dic.csv",
+    "dic_local.csv",
     "waic.csv",
+    "waic_local.csv",
     "cpo.csv",
     "warnings.txt",
     "summary_lincomb.csv",
@@ -96,6 +98,10 @@ class Result:
     # observation (columns ID, cpo, pit, failure).
     dic: Optional[pd.Series] = None
     waic: Optional[pd.Series] = None
+    # Each observation's share of DIC or WAIC and of p_eff (columns ID, dic or waic, p_eff; NaN for a
+    # missing response), summing to the totals: R-INLA's local.dic and local.waic.
+    dic_local: Optional[pd.DataFrame] = None
+    waic_local: Optional[pd.DataFrame] = None
     cpo: Optional[pd.DataFrame] = None
     # Marginals of the random terms: term id -> tidy table with columns ID, x and density.
     marginals_random: Dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -362,6 +368,8 @@ def read_optional_outputs(results_dir: Path) -> dict:
     for name in ("dic", "waic"):
         if (results_dir / f"{name}.csv").is_file():
             outputs[name] = _read_series(results_dir / f"{name}.csv", "name", "value", name)
+        if (results_dir / f"{name}_local.csv").is_file():
+            outputs[f"{name}_local"] = _read_table(results_dir / f"{name}_local.csv", ["ID", name, "p_eff"])
     if (results_dir / "cpo.csv").is_file():
         outputs["cpo"] = _read_table(results_dir / "cpo.csv", ["ID", "cpo", "pit", "failure"])
     if (results_dir / "summary_lincomb.csv").is_file():

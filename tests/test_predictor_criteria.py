@@ -90,6 +90,32 @@ def test_dic_and_waic_match_closed_form(gaussian_case):
     assert result.waic["waic"] == pytest.approx(-2 * (lppd - p_waic), rel=1e-6)
 
 
+def test_local_dic_and_waic_match_closed_form(gaussian_case):
+    # Per observation: p_D,o = tau v_o, DIC_o = deviance of the mean + 2 p_D,o, and WAIC_o from the predictive
+    # density and the variance of the log density, as in the totals above.
+    df, result, a, _, mean, covariance = gaussian_case
+    y = df["y"].to_numpy()
+    observed = ~np.isnan(y)
+    m = (a @ mean)[observed]
+    v = np.einsum("ij,jk,ik->i", a, covariance, a)[observed]
+    r = y[observed] - m
+    log_norm = math.log(2 * math.pi / TAU_OBS)
+
+    dic_local, waic_local = result.dic_local, result.waic_local
+    assert list(dic_local["ID"]) == list(range(1, len(df) + 1))
+    assert dic_local["dic"].isna().to_numpy().tolist() == (~observed).tolist()
+    np.testing.assert_allclose(dic_local["p_eff"].to_numpy()[observed], TAU_OBS * v, rtol=1e-6)
+    np.testing.assert_allclose(dic_local["dic"].to_numpy()[observed], log_norm + TAU_OBS * (r ** 2 + 2 * v), rtol=1e-7)
+    p_waic = TAU_OBS ** 2 / 4 * (2 * v ** 2 + 4 * r ** 2 * v)
+    lppd = -0.5 * np.log(2 * math.pi * (v + 1 / TAU_OBS)) - 0.5 * r ** 2 / (v + 1 / TAU_OBS)
+    np.testing.assert_allclose(waic_local["p_eff"].to_numpy()[observed], p_waic, rtol=1e-6)
+    np.testing.assert_allclose(waic_local["waic"].to_numpy()[observed], -2 * (lppd - p_waic), rtol=1e-6)
+
+    # The shares add up to the totals.
+    assert dic_local["dic"].sum() == pytest.approx(result.dic["dic"], rel=1e-10)
+    assert waic_local["waic"].sum() == pytest.approx(result.waic["waic"], rel=1e-10)
+
+
 def test_cpo_and_pit_match_leave_one_out(gaussian_case):
     df, result, a, q, _, _ = gaussian_case
     y = df["y"].to_numpy()

@@ -145,11 +145,18 @@ ModelCriteria compute_criteria(const Model& m, const ThetaIntegration& in) {
     out.cpo.push_back(per[o].cpo);
     out.pit.push_back(per[o].pit);
     out.failure.push_back(per[o].failure);
-    if (std::isnan(m.data.y[o])) continue;
-    out.mean_deviance += -2 * per[o].mean_log_density;
-    out.deviance_of_mean += -2 * per[o].log_density_at_mean;
-    lppd += per[o].log_mean_density;
-    out.waic_p_effective += per[o].variance_log_density;
+    const ObservationCriteria& c = per[o];
+    const bool missing = std::isnan(m.data.y[o]);
+    const double p_dic = -2 * c.mean_log_density + 2 * c.log_density_at_mean;
+    out.local_dic_p_effective.push_back(missing ? NAN : p_dic);
+    out.local_dic.push_back(missing ? NAN : -2 * c.mean_log_density + p_dic);
+    out.local_waic_p_effective.push_back(missing ? NAN : c.variance_log_density);
+    out.local_waic.push_back(missing ? NAN : -2 * (c.log_mean_density - c.variance_log_density));
+    if (missing) continue;
+    out.mean_deviance += -2 * c.mean_log_density;
+    out.deviance_of_mean += -2 * c.log_density_at_mean;
+    lppd += c.log_mean_density;
+    out.waic_p_effective += c.variance_log_density;
   }
   out.dic_p_effective = out.mean_deviance - out.deviance_of_mean;
   out.dic = out.mean_deviance + out.dic_p_effective;

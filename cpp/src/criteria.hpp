@@ -17,6 +17,9 @@ struct ModelCriteria {
   // the leave-one-out approximation failed (the observation carries more information than the posterior).
   std::vector<double> cpo, pit;
   std::vector<int> failure;
+  // Each observation's share of DIC, WAIC and their effective numbers of parameters (NaN for a missing
+  // response), which sum to the totals: R-INLA's local.dic, local.p.eff and their WAIC counterparts.
+  std::vector<double> local_dic, local_dic_p_effective, local_waic, local_waic_p_effective;
 };
 
 ModelCriteria compute_criteria(const Model& model, const ThetaIntegration& integration);

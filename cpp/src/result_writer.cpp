@@ -127,6 +127,14 @@ void write_lincombs(const std::string& folder, const RunResults& r) {
   }
 }
 
+// One row per observation: its share of the criterion and of the effective number of parameters.
+void write_local_criteria(const std::string& path, const std::string& name, const std::vector<double>& local,
+                          const std::vector<double>& p_effective) {
+  CsvFile file(path, "ID," + name + ",p_eff");
+  for (std::size_t o = 0; o < local.size(); ++o)
+    file.out() << o + 1 << "," << format_number(local[o]) << "," << format_number(p_effective[o]) << '\n';
+}
+
 void write_criteria(const std::string& folder, const RunResults& r) {
   const Model& m = *r.model;
   const ModelCriteria& c = *r.criteria;
@@ -134,10 +142,12 @@ void write_criteria(const std::string& folder, const RunResults& r) {
     CsvFile dic(folder + "/dic.csv", "name,value");
     dic.out() << "dic," << format_number(c.dic) << "\np_eff," << format_number(c.dic_p_effective) << "\nmean_deviance,"
               << format_number(c.mean_deviance) << "\ndeviance_of_mean," << format_number(c.deviance_of_mean) << '\n';
+    write_local_criteria(folder + "/dic_local.csv", "dic", c.local_dic, c.local_dic_p_effective);
   }
   if (m.compute.waic) {
     CsvFile waic(folder + "/waic.csv", "name,value");
     waic.out() << "waic," << format_number(c.waic) << "\np_eff," << format_number(c.waic_p_effective) << '\n';
+    write_local_criteria(folder + "/waic_local.csv", "waic", c.local_waic, c.local_waic_p_effective);
   }
   if (m.compute.cpo) {
     CsvFile cpo(folder + "/cpo.csv", "ID,cpo,pit,failure");
