@@ -127,7 +127,8 @@ Eigen::MatrixXd sum_to_zero(int n, const std::vector<int>& component) {
 // (empty for equally spaced levels).
 Eigen::MatrixXd null_space(const LatentTerm& t, const std::vector<int>& component, bool cyclic, int season_length,
                            const std::vector<double>& locations) {
-  if (t.model == "besag") return sum_to_zero(t.n, component);
+  // bym and bym2 hold the besag structure in their spatial half, so their log|R|* is left out like besag's.
+  if (t.model == "besag" || t.model == "bym" || t.model == "bym2") return sum_to_zero(t.n, component);
   if (t.model == "rw1" || (t.model == "rw2" && cyclic)) return sum_to_zero(t.n, {});
   if (t.model == "rw2") {
     Eigen::MatrixXd c(2, t.n);
