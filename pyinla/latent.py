@@ -99,6 +99,9 @@ NODE_WORDS = {
     "z": ("row of Z", "rows of Z"),
 }
 
+# The index of a row that a term does not apply to (a missing id), as the engine reads it.
+NO_LEVEL = -1
+
 # Minimum number of levels for which the model's structure matrix is defined.
 MIN_LEVELS = {"rw1": 2, "rw2": 3, "ar1": 2}
 
@@ -152,6 +155,7 @@ def _validate_term(term, data: pd.DataFrame, where: str) -> RandomTerm:
     ids = require_column(data, name, f"{where}['id']")
     model = _validate_model_name(term["model"], where)
     _check_options_fit_model(term, model, where)
+    _check_some_ids(ids, where)
 
     if model in GRAPH_MODELS:
         graph = _validate_graph(term["graph"], f"{where}['graph']")
@@ -177,10 +181,12 @@ def _validate_term(term, data: pd.DataFrame, where: str) -> RandomTerm:
             random_term.locations = _irregular_locations(term["values"])
 
     random_term.options = _validate_options(term, model, random_term.n, where)
+    used = random_term.index >= 0
     if term.get("replicate") is not None:
-        random_term.replicate_index, random_term.replicates = _replicate_index(term["replicate"], data, where)
+        random_term.replicate_index, random_term.replicates = _replicate_index(term["replicate"], data, where,
+                                                                               used=used)
     if term.get("group") is not None:
-        random_term.group_index, random_term.groups = _replicate_index(term["group"], data, where, "group")
+        random_term.group_index, random_term.groups = _replicate_index(term["group"], data, where, "group", used)
         if random_term.groups < 2:
             raise ValueError(f"{where}['group'] (column {term['group']!r}) has one value; a group needs at least two.")
         random_term.group_model, random_term.group_hyper = _validate_control_group(
@@ -208,11 +214,12 @@ def _validate_term(term, data: pd.DataFrame, where: str) -> RandomTerm:
 
 
 def _validate_copy(term, data: pd.DataFrame, terms: List[RandomTerm], where: str) -> RandomTerm:
-    """A copy of another term: its levels are the source's, and its value is beta times the source's."""
+    """Validate a copy of another term, whose levels are the source's and whose value is beta times the source's."""
     _check_term_keys(term, where)
     name = term["id"]
     ids = require_column(data, name, f"{where}['id']")
     _check_options_fit_model(term, "copy", where)
+    _check_some_ids(ids, where)
     for key in ("replicate", "group", "control_group", "values", "n", "constr", "diagonal", "scale_model"):
         if term.get(key) is not None:
             raise ValueError(f"{where}[{key!r}] does not apply to a copy, which takes the levels of the term it "
@@ -231,7 +238,10 @@ def _validate_copy(term, data: pd.DataFrame, terms: List[RandomTerm], where: str
     position = {label: k for k, label in enumerate(source.labels)}
     index = np.empty(len(ids), dtype=np.int64)
     for row, value in enumerate(ids.to_numpy()):
-        label = None if pd.isna(value) else _format_label(value)
+        if pd.isna(value):
+            index[row] = NO_LEVEL
+            continue
+        label = _format_label(value)
         if label not in position:
             raise ValueError(f"{where}['id'] (column {name!r}) has the value {show_value(value)} at position "
                              f"{row}, which is not a level of the copied term {source_name!r}.")
@@ -242,6 +252,14 @@ def _validate_copy(term, data: pd.DataFrame, terms: List[RandomTerm], where: str
     random_term.options.update(_validate_precision(term, where))
     random_term.hyper = validate_hyper(term.get("hyper"), MODEL_HYPERPARAMETERS["copy"], f"{where}['hyper']")
     return random_term
+
+
+def _check_some_ids(ids: pd.Series, where: str) -> None:
+    """Reject an id column that is missing on every row: no observation would use the term."""
+    if ids.isna().all():
+        raise ValueError(f"{where}['id'] (column {ids.name!r}) is missing (NaN) on every row, so no observation "
+                         "uses the term. A missing id means the term does not apply to that row; give the rows "
+                         "that use the term their level.")
 
 
 def _z_matrix(z, where: str):
@@ -334,20 +352,21 @@ def _structure_index(ids: pd.Series, n: int, term: Mapping, where: str, model: s
             f"{where}: n={term['n']!r} but there are {n} {nodes_word}; remove n or make them agree."
         )
     id_where = f"{where}['id']"
-    values = _numeric_ids(ids, id_where)
+    values = _numeric_ids(ids, id_where, allow_missing=True)
+    missing = np.isnan(values)
     whole = np.floor(values) == values
     in_range = (values >= 1) & (values <= n)
-    if not np.all(whole & in_range):
-        position = int(np.flatnonzero(~(whole & in_range))[0])
+    if not np.all(missing | (whole & in_range)):
+        position = int(np.flatnonzero(~missing & ~(whole & in_range))[0])
         hint = (
-            " The ids are 1-based as in R-INLA; add 1 to 0-based ids." if values.min() == 0 else ""
+            " The ids are 1-based as in R-INLA; add 1 to 0-based ids." if np.nanmin(values) == 0 else ""
         )
         raise ValueError(
             f"{id_where} (column {ids.name!r}) has the value {show_value(values[position])} at "
             f"position {position}, but each id must be an integer 1..{n} naming a "
             f"{node_word}.{hint}"
         )
-    index = values.astype(np.int64) - 1
+    index = np.where(missing, NO_LEVEL + 1, values).astype(np.int64) - 1
     labels = [str(level) for level in range(1, n + 1)]
     return index, labels
 
@@ -371,15 +390,21 @@ def _validate_control_group(control, where: str):
     return model, validate_hyper(control.get("hyper"), allowed, f"{where}['hyper']")
 
 
-def _replicate_index(column, data: pd.DataFrame, where: str, key: str = "replicate"):
-    """Map a replicate or group column to 0-based numbers (sorted unique values) and their count."""
+def _replicate_index(column, data: pd.DataFrame, where: str, key: str = "replicate", used=None):
+    """Map a replicate or group column to 0-based numbers (sorted unique values) and their count.
+
+    ``used`` marks the rows that use the term; the other rows may have a missing value, which is ignored.
+    """
     values = require_column(data, column, f"{where}[{key!r}]")
-    if values.isna().any():
-        position = int(np.flatnonzero(values.isna().to_numpy())[0])
+    used = np.ones(len(values), dtype=bool) if used is None else used
+    missing = values.isna().to_numpy()
+    if (missing & used).any():
+        position = int(np.flatnonzero(missing & used)[0])
         raise ValueError(f"{where}[{key!r}] (column {column!r}) has a missing value at position {position}; "
-                         f"every observation needs a {key}.")
-    levels = pd.Index(np.sort(values.unique()))
-    return levels.get_indexer(values.to_numpy()).astype(np.int64), len(levels)
+                         f"every observation that uses the term needs a {key}.")
+    levels = pd.Index(np.sort(values[~missing].unique()))
+    index = levels.get_indexer(values.to_numpy()).astype(np.int64)
+    return np.where(missing, 0, index), len(levels)
 
 
 def _irregular_locations(values):
@@ -395,18 +420,14 @@ def _value_index(ids: pd.Series, model: str, term: Mapping, where: str):
     """Return each observation's 0-based level and the level labels for value-indexed models."""
     id_where = f"{where}['id']"
     if model in ORDERED_MODELS:
-        _numeric_ids(ids, id_where)
-    elif ids.isna().any():
-        position = int(np.flatnonzero(ids.isna().to_numpy())[0])
-        raise ValueError(
-            f"{id_where} (column {ids.name!r}) has a missing value at position {position}; "
-            "every observation needs a level. Drop those rows or give them a level of their own."
-        )
+        _numeric_ids(ids, id_where, allow_missing=True)
 
+    # A missing id means the term does not apply to that row, as NA in R-INLA's f(); get_indexer gives it -1.
     levels = _levels(ids, model, term, where)
     index = pd.Index(levels).get_indexer(ids.to_numpy())
-    if (index < 0).any():
-        position = int(np.flatnonzero(index < 0)[0])
+    unknown = (index < 0) & ids.notna().to_numpy()
+    if unknown.any():
+        position = int(np.flatnonzero(unknown)[0])
         source = "values" if term.get("values") is not None else "1..n"
         raise ValueError(
             f"{id_where} (column {ids.name!r}) has the value {show_value(ids.iloc[position])} at "
@@ -440,7 +461,7 @@ def _levels(ids: pd.Series, model: str, term: Mapping, where: str) -> list:
         return _sorted_levels(levels, f"{where}['values']")
     if n is not None:
         return list(range(1, _validate_level_count(n, f"{where}['n']") + 1))
-    return _sorted_levels(ids.drop_duplicates(), f"{where}['id']")
+    return _sorted_levels(ids.dropna().drop_duplicates(), f"{where}['id']")
 
 
 def _sorted_levels(levels: pd.Series, where: str) -> list:
@@ -453,15 +474,16 @@ def _sorted_levels(levels: pd.Series, where: str) -> list:
         ) from None
 
 
-def _numeric_ids(ids: pd.Series, where: str) -> np.ndarray:
+def _numeric_ids(ids: pd.Series, where: str, allow_missing: bool = False) -> np.ndarray:
     if not pd.api.types.is_numeric_dtype(ids) or pd.api.types.is_bool_dtype(ids):
         raise TypeError(
             f"{where} (column {ids.name!r}) must be numeric for this model, "
             f"but has dtype {ids.dtype}."
         )
     values = ids.to_numpy(dtype=float, na_value=np.nan)
-    if not np.all(np.isfinite(values)):
-        position = int(np.flatnonzero(~np.isfinite(values))[0])
+    invalid = ~np.isfinite(values) & ~(allow_missing & np.isnan(values))
+    if invalid.any():
+        position = int(np.flatnonzero(invalid)[0])
         raise ValueError(
             f"{where} (column {ids.name!r}) has a missing or infinite value at position "
             f"{position}; every observation needs a level."

@@ -127,7 +127,7 @@ std::vector<double> read_vector(const std::string& path, std::size_t expected, b
   return values;
 }
 
-std::vector<int> read_index(const std::string& path, std::size_t expected, int levels) {
+std::vector<int> read_index(const std::string& path, std::size_t expected, int levels, bool allow_none) {
   DataLines lines(path);
   std::vector<int> index;
   std::string line;
@@ -136,8 +136,9 @@ std::vector<int> read_index(const std::string& path, std::size_t expected, int l
     const ParseStatus status = parse_integer(line, &value);
     if (status == ParseStatus::kOutOfRange) lines.fail(out_of_range(line));
     if (status != ParseStatus::kValid) lines.fail("expected one integer, got '" + excerpt(line) + "'");
-    if (value < 0 || value >= levels) {
-      lines.fail("level " + std::to_string(value) + " outside 0.." + std::to_string(static_cast<long>(levels) - 1));
+    if ((value < 0 && !(allow_none && value == kNoLevel)) || value >= levels) {
+      lines.fail("level " + std::to_string(value) + " outside 0.." + std::to_string(static_cast<long>(levels) - 1) +
+                 (allow_none ? " (or -1 for none)" : ""));
     }
     if (index.size() == expected) lines.fail("more than the expected " + std::to_string(expected) + " values");
     index.push_back(static_cast<int>(value));

@@ -14,8 +14,11 @@ namespace pyinla {
 // is set. Infinite values and numbers beyond the range of double are rejected.
 std::vector<double> read_vector(const std::string& path, std::size_t expected, bool allow_missing);
 
-// Reads exactly `expected` integers, each in [0, levels).
-std::vector<int> read_index(const std::string& path, std::size_t expected, int levels);
+// The index of an observation that a random term does not apply to (R-INLA's NA in f()).
+constexpr int kNoLevel = -1;
+
+// Reads exactly `expected` integers, each in [0, levels), or kNoLevel when `allow_none`.
+std::vector<int> read_index(const std::string& path, std::size_t expected, int levels, bool allow_none = false);
 
 // Reads exactly `expected` non-empty lines of text.
 std::vector<std::string> read_labels(const std::string& path, std::size_t expected);

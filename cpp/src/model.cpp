@@ -189,7 +189,8 @@ void group_term(const IniSection& s, const std::string& folder, int n_obs, Laten
   }
   const std::vector<int> group = read_index(file_key(s, "group", folder), n_obs, t->groups);
   const int block = t->n;
-  for (int o = 0; o < n_obs; ++o) t->index[o] += group[o] * block;
+  for (int o = 0; o < n_obs; ++o)
+    if (t->index[o] != kNoLevel) t->index[o] += group[o] * block;
 
   const std::vector<SparseMatrix> g = group_parts(t->group_model, t->groups);
   std::vector<SparseMatrix> parts;
@@ -224,7 +225,8 @@ void replicate_term(const IniSection& s, const std::string& folder, int n_obs, L
   const int copies = static_cast<int>(replicates);
   const std::vector<int> replicate = read_index(file_key(s, "replicate", folder), n_obs, copies);
   const int block = t->n;
-  for (int o = 0; o < n_obs; ++o) t->index[o] += replicate[o] * block;
+  for (int o = 0; o < n_obs; ++o)
+    if (t->index[o] != kNoLevel) t->index[o] += replicate[o] * block;
   for (auto& part : t->parts) part = block_diagonal(part, copies);
   Eigen::MatrixXd constraints = Eigen::MatrixXd::Zero(t->constraints.rows() * copies, block * copies);
   for (int r = 0; r < copies; ++r)
@@ -272,7 +274,7 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
   t.model = s.get_string("model");
   t.n = static_cast<int>(s.get_int("n"));
   if (t.n <= 0) s.fail("n", "the number of levels must be positive");
-  t.index = read_index(file_key(s, "index", folder), n_obs, t.n);
+  t.index = read_index(file_key(s, "index", folder), n_obs, t.n, true);
   if (s.has("labels")) {
     t.labels = read_labels(file_key(s, "labels", folder), t.n);
   } else {
