@@ -597,6 +597,7 @@ def _validate_marginal(marginal: MarginalLike):
         for key in ("ID", "name"):
             if key in marginal.columns and marginal[key].nunique() > 1:
                 first = marginal[key].iloc[0]
+                first = first.item() if hasattr(first, "item") else first  # a plain number in the message
                 raise ValueError(
                     f"marginal contains {marginal[key].nunique()} marginals (column {key!r}); select one, "
                     f"e.g. m[m[{key!r}] == {first!r}]."

@@ -73,6 +73,7 @@ def validate_call(
     data = _validate_data(data)
     family = _validate_family(family)
     model = _check_keys(model, MODEL_KEYS, "model")
+    _check_nested_control_keys(control)
     control = _check_keys(control, CONTROL_KEYS, "control")
     if "response" not in model:
         raise ValueError("model is missing the key 'response', the name of the response column.")
@@ -143,6 +144,21 @@ def _validate_family(family) -> str:
             f"{closest_name_hint(name, FAMILIES)}"
         )
     return name
+
+
+def _check_nested_control_keys(control) -> None:
+    """Point a switch given at the top of ``control`` (e.g. {'dic': True}) to the section it belongs to."""
+    if not isinstance(control, Mapping):
+        return
+    for key in control:
+        if key in CONTROL_KEYS:
+            continue
+        if key in CONTROL_COMPUTE_KEYS:
+            raise ValueError(f"control has an unknown key {key!r}; it belongs in control['compute'], e.g. "
+                             f"control={{'compute': {{{key!r}: True}}}}.")
+        if key in CONTROL_INLA_KEYS:
+            raise ValueError(f"control has an unknown key {key!r}; it belongs in control['inla'], e.g. "
+                             f"control={{'inla': {{{key!r}: ...}}}}.")
 
 
 def _check_keys(mapping, allowed, where: str) -> Mapping:

@@ -288,3 +288,13 @@ def test_scalar_exposure_is_recycled(seeds):
     # As in R-INLA, one number stands for every row.
     spec = validate_call({"response": "r", "fixed": ["1"]}, "poisson", seeds, None, E=2.5)
     assert list(spec.observation_vectors["E"]) == [2.5] * len(seeds)
+
+
+@pytest.mark.parametrize("control, fragment", [
+    ({"dic": True}, "control={'compute': {'dic': True}}"),
+    ({"strategy": "laplace"}, "it belongs in control['inla']"),
+])
+def test_switch_at_top_of_control_names_its_section(control, fragment):
+    with pytest.raises(ValueError) as raised:
+        pyinla.pyinla(**with_arguments(control=control))
+    assert fragment in str(raised.value)
