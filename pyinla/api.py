@@ -86,7 +86,8 @@ def pyinla(
     required: a graph file path or an adjacency matrix), Cmatrix (generic0, required: a symmetric
     numpy or scipy sparse matrix), copy (copy, required: the id of the term to copy; its scaling
     beta is fixed at 1 unless hyper={'beta': {'fixed': False}}), Z (z, required: a matrix with one
-    row per id value), precision (copy, z: the precision of the tie, default 1e8), n, values (rw1
+    row per id value), precision (copy, z: the precision of the tie, default 1e8), weights (a column
+    that multiplies the term in each row, R-INLA's f(id, w)), n, values (rw1
     and rw2 place their levels at these positions), replicate (a column: independent copies per
     value with shared hyperparameters), group (a column) with control_group ({'model':
     'exchangeable' | 'ar1' | 'iid', 'hyper': {'rho': ...}}) and hyper. The ids of besag,

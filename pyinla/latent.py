@@ -24,7 +24,7 @@ from typing import List, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from pyinla.columns import require_column
+from pyinla.columns import numeric_values, require_column
 from pyinla.errors import closest_name_hint, format_choices, show_value
 from pyinla.graphs import cmatrix_triplets, graph_from_matrix, is_scipy_sparse, read_graph_file
 from pyinla.priors import validate_hyper
@@ -56,6 +56,7 @@ TERM_KEYS = (
     "copy",
     "Z",
     "precision",
+    "weights",
 )
 
 MODEL_HYPERPARAMETERS = {model: ("prec",) for model in LATENT_MODELS}
@@ -182,6 +183,7 @@ def _validate_term(term, data: pd.DataFrame, where: str) -> RandomTerm:
 
     random_term.options = _validate_options(term, model, random_term.n, where)
     used = random_term.index >= 0
+    random_term.weights = _term_weights(term, data, used, where)
     if term.get("replicate") is not None:
         random_term.replicate_index, random_term.replicates = _replicate_index(term["replicate"], data, where,
                                                                                used=used)
@@ -248,10 +250,29 @@ def _validate_copy(term, data: pd.DataFrame, terms: List[RandomTerm], where: str
         index[row] = position[label]
 
     random_term = RandomTerm(name, "copy", source.n, index, list(source.labels))
+    random_term.weights = _term_weights(term, data, index >= 0, where)
     random_term.options["copy"] = source_name
     random_term.options.update(_validate_precision(term, where))
     random_term.hyper = validate_hyper(term.get("hyper"), MODEL_HYPERPARAMETERS["copy"], f"{where}['hyper']")
     return random_term
+
+
+def _term_weights(term: Mapping, data: pd.DataFrame, used: np.ndarray, where: str):
+    """Return the column that multiplies the term in each row (R-INLA's f(id, w)), or None for all 1.
+
+    A row that does not use the term may have a missing weight; it is written as 0.
+    """
+    column = term.get("weights")
+    if column is None:
+        return None
+    key = f"{where}['weights']"
+    values = numeric_values(require_column(data, column, key), key, allow_nan=True)
+    missing = np.isnan(values) & used
+    if missing.any():
+        position = int(np.flatnonzero(missing)[0])
+        raise ValueError(f"{key} (column {column!r}) has a missing value at position {position}, a row that uses "
+                         "the term; give it a weight, or a missing id to leave the term out.")
+    return np.where(used, values, 0.0)
 
 
 def _check_some_ids(ids: pd.Series, where: str) -> None:

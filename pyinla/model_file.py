@@ -161,6 +161,8 @@ def _random_section(k: int, term: RandomTerm, writer: _DataWriter) -> Section:
             [f"{i} {j} {value:.17g}" for i, j, value in zip(rows, cols, values)],
         )
         keys.append(("cmatrix", relative))
+    if term.weights is not None:
+        keys.append(("weights", writer.vector(f"random.{k}.weights.dat", term.weights)))
     if term.zmatrix is not None:
         columns, (rows, cols, values) = term.zmatrix
         keys.append(("zcols", str(columns)))

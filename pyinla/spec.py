@@ -64,6 +64,8 @@ class RandomTerm:
     graph: Optional[Graph] = None
     # generic0 structure matrix: upper-triangle triplets (i, j, value), 0-based.
     cmatrix: Optional[Tuple[np.ndarray, np.ndarray, np.ndarray]] = None
+    # weights=: what the term is multiplied by in each row (None: 1 everywhere).
+    weights: Optional[np.ndarray] = None
     # z model: the number of columns of Z and its (i, j, value) triplets, 0-based.
     zmatrix: Optional[Tuple[int, Tuple[np.ndarray, np.ndarray, np.ndarray]]] = None
     # rw1 and rw2 on irregular locations: the position of each level, from ``values`` (None: equally spaced).

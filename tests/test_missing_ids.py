@@ -75,3 +75,33 @@ def test_copy_shared_between_row_blocks():
     np.testing.assert_allclose(result.summary_random["u"]["mean"].to_numpy(), mean[:n], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(result.summary_random["u"]["sd"].to_numpy(), sd[:n], rtol=1e-5)
     np.testing.assert_allclose(result.summary_random["c"]["mean"].to_numpy(), beta * mean[:n], rtol=1e-5, atol=1e-6)
+
+
+def test_weights_multiply_the_term_in_each_row():
+    # A random slope: eta = 1 + w_i u[g_i], R-INLA's f(g, w, model="iid"). Rows without an id need no weight.
+    rng = np.random.default_rng(9)
+    n = 5
+    g = np.repeat(np.arange(n), 4).astype(float)
+    w = rng.normal(size=g.size)
+    g[3], w[3] = np.nan, np.nan
+    df = pd.DataFrame({"g": g + 1, "w": w, "y": 1.0 + rng.normal(size=g.size)})
+    result = pyinla(model={"response": "y", "fixed": ["1"],
+                           "random": [{"id": "g", "model": "iid", "weights": "w",
+                                       "hyper": {"prec": fixed(LOG_TAU_TERM)}}]},
+                    family="gaussian", data=df, control={"family": {"hyper": {"prec": fixed(LOG_TAU_OBS)}}})
+
+    used = ~np.isnan(g)
+    a = np.zeros((g.size, n + 1))
+    a[np.flatnonzero(used), g[used].astype(int)] = w[used]
+    a[:, n] = 1.0
+    q = np.diag(np.r_[np.full(n, math.exp(LOG_TAU_TERM)), 0.0])
+    mean, sd = dense_posterior(df["y"].to_numpy(), a, q)
+    np.testing.assert_allclose(result.summary_random["g"]["mean"].to_numpy(), mean[:n], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(result.summary_random["g"]["sd"].to_numpy(), sd[:n], rtol=1e-6)
+
+
+def test_missing_weight_on_a_used_row_is_rejected():
+    df = pd.DataFrame({"g": [1, 2, 1, 2], "w": [0.5, np.nan, 1.0, 2.0], "y": [0.1, 0.3, 0.2, 0.5]})
+    with pytest.raises(ValueError, match=r"\['weights'\] \(column 'w'\) has a missing value at position 1"):
+        pyinla(model={"response": "y", "fixed": ["1"], "random": [{"id": "g", "model": "iid", "weights": "w"}]},
+               family="gaussian", data=df)

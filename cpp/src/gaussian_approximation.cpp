@@ -47,8 +47,10 @@ void LatentGaussianModel::build_observation_matrix() {
   const int n = model_.n_obs, size = model_.latent_size;
   std::vector<Eigen::Triplet<double>> entries;
   for (const auto& t : model_.random)
-    for (int o = 0; o < n; ++o)
-      if (t.index[o] != kNoLevel) entries.emplace_back(o, t.offset + t.index[o], 1.0);
+    for (int o = 0; o < n; ++o) {
+      const double weight = t.weights.empty() ? 1.0 : t.weights[o];
+      if (t.index[o] != kNoLevel && weight != 0.0) entries.emplace_back(o, t.offset + t.index[o], weight);
+    }
   for (const auto& f : model_.fixed)
     for (int o = 0; o < n; ++o) {
       const double v = f.values.empty() ? 1.0 : f.values[o];

@@ -18,7 +18,8 @@ struct LatentTerm {
   std::string model;
   int n = 0;       // number of levels
   int offset = 0;  // first position of the block in x
-  std::vector<int> index;  // level used by each observation
+  std::vector<int> index;  // level used by each observation (kNoLevel: none)
+  std::vector<double> weights;  // what each observation's level is multiplied by (empty: all 1)
   std::vector<std::string> labels;
 
   // Q(theta) = sum_k c_k(theta) * parts[k] + diagonal * I.

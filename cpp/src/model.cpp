@@ -275,6 +275,7 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
   t.n = static_cast<int>(s.get_int("n"));
   if (t.n <= 0) s.fail("n", "the number of levels must be positive");
   t.index = read_index(file_key(s, "index", folder), n_obs, t.n, true);
+  if (s.has("weights")) t.weights = read_vector(file_key(s, "weights", folder), n_obs, false);
   if (s.has("labels")) {
     t.labels = read_labels(file_key(s, "labels", folder), t.n);
   } else {
