@@ -42,7 +42,20 @@ def poisson_besag_scotland(**runtime):
                   family="poisson", data=datasets.load("scotland"), E="E", **runtime)
 
 
-MODELS = [gaussian_drivers, poisson_iid_epil, binomial_rw2_tokyo, poisson_besag_scotland]
+def poisson_ar_copy_epil(**runtime):
+    # ar(2) over the observation number, and a copy of the patient effect with beta estimated, with the fitted values,
+    # DIC and WAIC: the cross-term entries of copy and the criteria must not depend on the threads either.
+    data = datasets.load("epil")
+    data["Ind2"] = data["Ind"]
+    return pyinla(model={"response": "y", "fixed": ["1", "Trt"],
+                         "random": [{"id": "Ind", "model": "iid"}, {"id": "rand", "model": "ar", "order": 2},
+                                    {"id": "Ind2", "model": "copy", "copy": "Ind",
+                                     "hyper": {"beta": {"fixed": False}}}]},
+                  family="poisson", data=data,
+                  control={"predictor": {"compute": True}, "compute": {"dic": True, "waic": True}}, **runtime)
+
+
+MODELS = [gaussian_drivers, poisson_iid_epil, binomial_rw2_tokyo, poisson_besag_scotland, poisson_ar_copy_epil]
 
 
 def assert_identical(result, reference):
@@ -55,6 +68,9 @@ def assert_identical(result, reference):
     assert result.summary_random.keys() == reference.summary_random.keys()
     for name in reference.summary_random:
         pd.testing.assert_frame_equal(result.summary_random[name], reference.summary_random[name], check_exact=True)
+    for name in ("summary_fitted_values", "dic_local", "waic_local"):
+        if getattr(reference, name) is not None:
+            pd.testing.assert_frame_equal(getattr(result, name), getattr(reference, name), check_exact=True)
     for marginals, expected in ((result.marginals_fixed, reference.marginals_fixed),
                                 (result.marginals_hyperpar, reference.marginals_hyperpar)):
         assert marginals.keys() == expected.keys()
