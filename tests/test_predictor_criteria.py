@@ -269,3 +269,32 @@ def test_identity_link_fitted_mode_is_predictor_mode():
     predictor, fitted = result.summary_linear_predictor, result.summary_fitted_values
     gap = np.abs(predictor["mode"].to_numpy() - fitted["mode"].to_numpy()) / predictor["sd"].to_numpy()
     assert gap.max() < 1e-3
+
+
+def test_poisson_predictor_matches_exact_one_dimensional_posterior():
+    # eta_i = b + u_i with b held by its prior and u_i ~ N(0, 1/tau) of its own: given y_i alone, the posterior of
+    # eta_i is N(b, 1/tau) times the Poisson likelihood, computed here on a fine grid. Small counts make it skewed,
+    # which the Gaussian marginal misses.
+    b, tau = 0.5, 2.0
+    y = np.array([0, 0, 1, 2, 5, 9, 0, 3])
+    data = pd.DataFrame({"y": y, "i": np.arange(1, len(y) + 1)})
+    with pytest.warns(RuntimeWarning, match="hardly inform"):
+        result = pyinla(model={"response": "y", "fixed": ["1"],
+                               "random": [{"id": "i", "model": "iid",
+                                           "hyper": {"prec": {"initial": math.log(tau), "fixed": True}}}]},
+                        family="poisson", data=data, control={"predictor": {"compute": True},
+                                                              "fixed": {"mean_intercept": b, "prec_intercept": 1e10}})
+
+    grid = np.linspace(-6, 6, 24001)
+    for k, count in enumerate(y):
+        log_density = -0.5 * tau * (grid - b) ** 2 + count * grid - np.exp(grid)
+        density = np.exp(log_density - log_density.max())
+        density /= density.sum()
+        mean = np.sum(grid * density)
+        sd = math.sqrt(np.sum((grid - mean) ** 2 * density))
+        median = grid[np.searchsorted(np.cumsum(density), 0.5)]
+        row = result.summary_linear_predictor.iloc[k]
+        assert abs(row["mean"] - mean) < 0.002 * sd, (count, row["mean"], mean)
+        assert row["sd"] == pytest.approx(sd, rel=0.002), count
+        assert abs(row["0.5quant"] - median) < 0.01 * sd, (count, row["0.5quant"], median)
+        assert result.summary_fitted_values.iloc[k]["mean"] == pytest.approx(np.sum(np.exp(grid) * density), rel=1e-3)

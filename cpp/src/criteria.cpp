@@ -20,39 +20,6 @@ struct ObservationCriteria {
   int failure = 0;
 };
 
-// The marginal of eta_o at one theta on Gauss-Hermite nodes. The engine's marginal N(mean, sd^2) already contains
-// the quadratic expansion L~ of log pi(y_o | eta) at the mean, so cavity(eta) * pi(y_o | eta) is proportional to
-// N(mean, sd^2) * pi / L~: reweighting the nodes by r = pi / L~ corrects the Gaussian marginal for the
-// observation's own likelihood, which matters most when eta_o is informed mainly by y_o.
-struct TiltedMarginal {
-  std::vector<double> eta, log_density, weight;  // weights of the corrected marginal, summing to 1
-  double ratio = 0;                               // E[pi / L~] under N(mean, sd^2)
-};
-
-TiltedMarginal tilted_marginal(const Model& m, const ConditionalLatent& latent, int o, const double* theta) {
-  const Likelihood& likelihood = *m.likelihood;
-  const QuadratureRule& rule = gauss_hermite(30);
-  const double mean = latent.eta_mean[o], sd = latent.eta_sd[o];
-  const double gradient = latent.eta_gradient[o], curvature = latent.eta_curvature[o];
-  const double log_at_mean = likelihood.log_density(m.data, o, mean, theta);
-
-  TiltedMarginal t;
-  for (std::size_t g = 0; g < rule.nodes.size(); ++g) {
-    const double u = sd * rule.nodes[g];
-    const double l = likelihood.log_density(m.data, o, mean + u, theta);
-    const double log_expansion = log_at_mean + gradient * u - 0.5 * curvature * u * u;
-    t.eta.push_back(mean + u);
-    t.log_density.push_back(l);
-    t.weight.push_back(rule.weights[g] * std::exp(l - log_expansion));
-    t.ratio += t.weight.back();
-  }
-
-  // A ratio that overflows or vanishes leaves the Gaussian marginal as it is.
-  const bool usable = std::isfinite(t.ratio) && t.ratio > 0;
-  for (std::size_t g = 0; g < rule.nodes.size(); ++g) t.weight[g] = usable ? t.weight[g] / t.ratio : rule.weights[g];
-  return t;
-}
-
 ObservationCriteria observation_criteria(const Model& m, const ThetaIntegration& in,
                                          const std::vector<std::vector<double>>& hyper, int o,
                                          const std::vector<double>& mean_hyper) {
@@ -124,6 +91,30 @@ ObservationCriteria observation_criteria(const Model& m, const ThetaIntegration&
 }
 
 }  // namespace
+
+TiltedMarginal tilted_marginal(const Model& m, const ConditionalLatent& latent, int o, const double* theta) {
+  const Likelihood& likelihood = *m.likelihood;
+  const QuadratureRule& rule = gauss_hermite(30);
+  const double mean = latent.eta_mean[o], sd = latent.eta_sd[o];
+  const double gradient = latent.eta_gradient[o], curvature = latent.eta_curvature[o];
+  const double log_at_mean = likelihood.log_density(m.data, o, mean, theta);
+
+  TiltedMarginal t;
+  for (std::size_t g = 0; g < rule.nodes.size(); ++g) {
+    const double u = sd * rule.nodes[g];
+    const double l = likelihood.log_density(m.data, o, mean + u, theta);
+    const double log_expansion = log_at_mean + gradient * u - 0.5 * curvature * u * u;
+    t.eta.push_back(mean + u);
+    t.log_density.push_back(l);
+    t.weight.push_back(rule.weights[g] * std::exp(l - log_expansion));
+    t.ratio += t.weight.back();
+  }
+
+  // A ratio that overflows or vanishes leaves the Gaussian marginal as it is.
+  const bool usable = std::isfinite(t.ratio) && t.ratio > 0;
+  for (std::size_t g = 0; g < rule.nodes.size(); ++g) t.weight[g] = usable ? t.weight[g] / t.ratio : rule.weights[g];
+  return t;
+}
 
 ModelCriteria compute_criteria(const Model& m, const ThetaIntegration& in) {
   std::vector<std::vector<double>> hyper;

@@ -24,4 +24,15 @@ struct ModelCriteria {
 
 ModelCriteria compute_criteria(const Model& model, const ThetaIntegration& integration);
 
+// The marginal of eta_o at one theta on Gauss-Hermite nodes. The engine's marginal N(mean, sd^2) already contains
+// the quadratic expansion L~ of log pi(y_o | eta) at the mean, so cavity(eta) * pi(y_o | eta) is proportional to
+// N(mean, sd^2) * pi / L~: reweighting the nodes by r = pi / L~ corrects the Gaussian marginal for the
+// observation's own likelihood, which matters most when eta_o is informed mainly by y_o.
+struct TiltedMarginal {
+  std::vector<double> eta, log_density, weight;  // weights of the corrected marginal, summing to 1
+  double ratio = 0;                               // E[pi / L~] under N(mean, sd^2)
+};
+
+TiltedMarginal tilted_marginal(const Model& model, const ConditionalLatent& latent, int o, const double* theta);
+
 }  // namespace pyinla

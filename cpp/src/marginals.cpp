@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 
+#include "criteria.hpp"
 #include "gauss_hermite.hpp"
 #include "threads.hpp"
 
@@ -348,16 +349,47 @@ PredictorMarginals summarise_predictor(const Model& model, const ThetaIntegratio
   const QuadratureRule& rule = gauss_hermite(40);
   const Likelihood& likelihood = *model.likelihood;
 
+  std::vector<std::vector<double>> hyper;
+  for (const auto& p : in.points) hyper.push_back(model.full_hyperparameters(p.theta));
+
   PredictorMarginals out;
   out.linear_predictor.resize(n);
   out.fitted.resize(n);
   out.linear_predictor_density.resize(n);
   out.fitted_density.resize(n);
   run_all_threads(n, [&](int o) {
+    // At each theta, the marginal of eta_o on quadrature nodes: Gauss-Hermite on the Gaussian marginal for a
+    // missing response, and the marginal corrected by the observation's own likelihood otherwise, summarised
+    // by a skew-normal with its mean, sd and skewness.
+    const bool observed = !std::isnan(model.data.y[o]);
     Mixture mix;
+    double first = 0, second = 0;  // moments of the fitted value g^-1(eta)
     for (std::size_t k = 0; k < in.points.size(); ++k) {
       const ConditionalLatent& c = in.latent[k];
-      mix.add(in.points[k].weight, SkewNormal::from_mode(c.eta_mean[o], std::max(c.eta_sd[o], 1e-12), 0.0));
+      const double w = in.points[k].weight;
+      std::vector<double> nodes, weights;
+      if (observed) {
+        TiltedMarginal tilted = tilted_marginal(model, c, o, hyper[k].data());
+        nodes = std::move(tilted.eta);
+        weights = std::move(tilted.weight);
+      } else {
+        for (std::size_t g = 0; g < rule.nodes.size(); ++g) {
+          nodes.push_back(c.eta_mean[o] + c.eta_sd[o] * rule.nodes[g]);
+          weights.push_back(rule.weights[g]);
+        }
+      }
+      double mean = 0, variance = 0, third = 0;
+      for (std::size_t g = 0; g < nodes.size(); ++g) mean += weights[g] * nodes[g];
+      for (std::size_t g = 0; g < nodes.size(); ++g) {
+        const double d = nodes[g] - mean;
+        variance += weights[g] * d * d;
+        third += weights[g] * d * d * d;
+        const double value = likelihood.inverse_link(nodes[g]);
+        first += w * weights[g] * value;
+        second += w * weights[g] * value * value;
+      }
+      const double sd = std::max(std::sqrt(variance), 1e-12);
+      mix.add(w, SkewNormal::from_moments(mean, sd, third / (sd * sd * sd)));
     }
     out.linear_predictor[o] = summarise(mix, z);
 
@@ -367,15 +399,6 @@ PredictorMarginals summarise_predictor(const Model& model, const ThetaIntegratio
     f.q025 = likelihood.inverse_link(eta.q025);
     f.q50 = likelihood.inverse_link(eta.q50);
     f.q975 = likelihood.inverse_link(eta.q975);
-    double first = 0, second = 0;
-    for (std::size_t k = 0; k < in.points.size(); ++k) {
-      const ConditionalLatent& c = in.latent[k];
-      for (std::size_t g = 0; g < rule.nodes.size(); ++g) {
-        const double value = likelihood.inverse_link(c.eta_mean[o] + c.eta_sd[o] * rule.nodes[g]);
-        first += in.points[k].weight * rule.weights[g] * value;
-        second += in.points[k].weight * rule.weights[g] * value * value;
-      }
-    }
     f.mean = first;
     f.sd = std::sqrt(std::max(second - first * first, 0.0));
 
