@@ -68,13 +68,18 @@ def test_linear_predictor_matches_dense_posterior(gaussian_case):
     np.testing.assert_allclose(result.summary_fitted_values["mean"], eta_mean, rtol=1e-7, atol=1e-9)
 
 
-def test_dic_and_waic_match_closed_form(gaussian_case):
+def observed_predictor(gaussian_case):
+    """Return the data, the fit, which rows are observed, and eta's posterior variance and residual on those."""
     df, result, a, _, mean, covariance = gaussian_case
     y = df["y"].to_numpy()
     observed = ~np.isnan(y)
-    m = (a @ mean)[observed]
     v = np.einsum("ij,jk,ik->i", a, covariance, a)[observed]
-    r = y[observed] - m
+    r = y[observed] - (a @ mean)[observed]
+    return df, result, observed, v, r
+
+
+def test_dic_and_waic_match_closed_form(gaussian_case):
+    df, result, observed, v, r = observed_predictor(gaussian_case)
     log_norm = math.log(2 * math.pi / TAU_OBS)
 
     mean_deviance = np.sum(log_norm + TAU_OBS * (r ** 2 + v))
@@ -93,12 +98,7 @@ def test_dic_and_waic_match_closed_form(gaussian_case):
 def test_local_dic_and_waic_match_closed_form(gaussian_case):
     # Per observation: p_D,o = tau v_o, DIC_o = deviance of the mean + 2 p_D,o, and WAIC_o from the predictive
     # density and the variance of the log density, as in the totals above.
-    df, result, a, _, mean, covariance = gaussian_case
-    y = df["y"].to_numpy()
-    observed = ~np.isnan(y)
-    m = (a @ mean)[observed]
-    v = np.einsum("ij,jk,ik->i", a, covariance, a)[observed]
-    r = y[observed] - m
+    df, result, observed, v, r = observed_predictor(gaussian_case)
     log_norm = math.log(2 * math.pi / TAU_OBS)
 
     dic_local, waic_local = result.dic_local, result.waic_local

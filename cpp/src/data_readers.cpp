@@ -276,6 +276,38 @@ Graph read_graph(const std::string& path) {
   return graph;
 }
 
+namespace {
+
+struct MatrixEntry {
+  int i = 0, j = 0;
+  double value = 0;
+};
+
+// Parses one `i j value` line of a rows x cols matrix: integer indices inside the matrix and a finite value;
+// `inside` describes the valid indices in the error message.
+MatrixEntry parse_matrix_entry(const DataLines& lines, const std::string& line, long rows, long cols,
+                               const std::string& inside) {
+  const auto words = split_words(line);
+  if (words.size() != 3) lines.fail("expected 'i j value', got '" + excerpt(line) + "'");
+  long i = 0, j = 0;
+  double value = 0;
+  const ParseStatus status_i = parse_integer(words[0], &i);
+  const ParseStatus status_j = parse_integer(words[1], &j);
+  const ParseStatus status_value = parse_number(words[2], &value);
+  if (status_value == ParseStatus::kOutOfRange) lines.fail(out_of_range(words[2]));
+  if (status_i == ParseStatus::kInvalid || status_j == ParseStatus::kInvalid || status_value != ParseStatus::kValid ||
+      !std::isfinite(value)) {
+    lines.fail("expected 'i j value' with integer indices and a finite value, got '" + excerpt(line) + "'");
+  }
+  if (status_i != ParseStatus::kValid || status_j != ParseStatus::kValid || i < 0 || j < 0 || i >= rows ||
+      j >= cols) {
+    lines.fail("index (" + excerpt(words[0]) + ", " + excerpt(words[1]) + ") outside " + inside);
+  }
+  return {static_cast<int>(i), static_cast<int>(j), value};
+}
+
+}  // namespace
+
 Eigen::SparseMatrix<double> read_symmetric_triplets(const std::string& path, int n) {
   if (n < 0) throw DataFileError(escape_for_message(path) + ": negative matrix size " + std::to_string(n));
   DataLines lines(path);
@@ -283,22 +315,9 @@ Eigen::SparseMatrix<double> read_symmetric_triplets(const std::string& path, int
   std::map<std::pair<int, int>, long> first_line;
   std::string line;
   while (lines.next(&line)) {
-    const auto words = split_words(line);
-    if (words.size() != 3) lines.fail("expected 'i j value', got '" + excerpt(line) + "'");
-    long i = 0, j = 0;
-    double value = 0;
-    const ParseStatus status_i = parse_integer(words[0], &i);
-    const ParseStatus status_j = parse_integer(words[1], &j);
-    const ParseStatus status_value = parse_number(words[2], &value);
-    if (status_value == ParseStatus::kOutOfRange) lines.fail(out_of_range(words[2]));
-    if (status_i == ParseStatus::kInvalid || status_j == ParseStatus::kInvalid ||
-        status_value != ParseStatus::kValid || !std::isfinite(value)) {
-      lines.fail("expected 'i j value' with integer indices and a finite value, got '" + excerpt(line) + "'");
-    }
-    if (status_i != ParseStatus::kValid || status_j != ParseStatus::kValid || i < 0 || j < 0 || i >= n || j >= n) {
-      lines.fail("index (" + excerpt(words[0]) + ", " + excerpt(words[1]) + ") outside 0.." +
-                 std::to_string(static_cast<long>(n) - 1));
-    }
+    const MatrixEntry entry = parse_matrix_entry(lines, line, n, n, "0.." + std::to_string(static_cast<long>(n) - 1));
+    const long i = entry.i, j = entry.j;
+    const double value = entry.value;
     const auto key = std::make_pair(static_cast<int>(std::min(i, j)), static_cast<int>(std::max(i, j)));
     auto it = upper.find(key);
     if (it != upper.end() && (i == j || it->second != value)) {
@@ -323,34 +342,18 @@ Eigen::SparseMatrix<double> read_symmetric_triplets(const std::string& path, int
 Eigen::SparseMatrix<double> read_triplets(const std::string& path, int rows, int cols) {
   if (rows < 0 || cols < 0) throw DataFileError(escape_for_message(path) + ": negative matrix size");
   DataLines lines(path);
+  const std::string inside = "the " + std::to_string(rows) + " x " + std::to_string(cols) + " matrix (0-based)";
   std::map<std::pair<int, int>, long> first_line;
   std::vector<Eigen::Triplet<double>> triplets;
   std::string line;
   while (lines.next(&line)) {
-    const auto words = split_words(line);
-    if (words.size() != 3) lines.fail("expected 'i j value', got '" + excerpt(line) + "'");
-    long i = 0, j = 0;
-    double value = 0;
-    const ParseStatus status_i = parse_integer(words[0], &i);
-    const ParseStatus status_j = parse_integer(words[1], &j);
-    const ParseStatus status_value = parse_number(words[2], &value);
-    if (status_value == ParseStatus::kOutOfRange) lines.fail(out_of_range(words[2]));
-    if (status_i == ParseStatus::kInvalid || status_j == ParseStatus::kInvalid ||
-        status_value != ParseStatus::kValid || !std::isfinite(value)) {
-      lines.fail("expected 'i j value' with integer indices and a finite value, got '" + excerpt(line) + "'");
-    }
-    if (status_i != ParseStatus::kValid || status_j != ParseStatus::kValid || i < 0 || j < 0 || i >= rows ||
-        j >= cols) {
-      lines.fail("index (" + excerpt(words[0]) + ", " + excerpt(words[1]) + ") outside the " +
-                 std::to_string(rows) + " x " + std::to_string(cols) + " matrix (0-based)");
-    }
-    const auto key = std::make_pair(static_cast<int>(i), static_cast<int>(j));
-    const auto [it, inserted] = first_line.emplace(key, lines.line_number());
+    const MatrixEntry entry = parse_matrix_entry(lines, line, rows, cols, inside);
+    const auto [it, inserted] = first_line.emplace(std::make_pair(entry.i, entry.j), lines.line_number());
     if (!inserted) {
-      lines.fail("entry (" + std::to_string(i) + ", " + std::to_string(j) + ") is given twice (first on line " +
-                 std::to_string(it->second) + ")");
+      lines.fail("entry (" + std::to_string(entry.i) + ", " + std::to_string(entry.j) +
+                 ") is given twice (first on line " + std::to_string(it->second) + ")");
     }
-    triplets.emplace_back(key.first, key.second, value);
+    triplets.emplace_back(entry.i, entry.j, entry.value);
   }
   Eigen::SparseMatrix<double> matrix(rows, cols);
   matrix.setFromTriplets(triplets.begin(), triplets.end());

@@ -115,6 +115,30 @@ struct SkewNormal {
   }
 };
 
+// The maximiser of a unimodal f on [a, b], to a relative width of 1e-10, by golden-section search.
+template <typename F>
+double golden_section_maximum(F f, double a, double b) {
+  const double ratio = (std::sqrt(5.0) - 1) / 2;
+  double c = b - ratio * (b - a), d = a + ratio * (b - a);
+  double fc = f(c), fd = f(d);
+  while (b - a > 1e-10 * (1 + std::abs(a) + std::abs(b))) {
+    if (fc >= fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - ratio * (b - a);
+      fc = f(c);
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + ratio * (b - a);
+      fd = f(d);
+    }
+  }
+  return (a + b) / 2;
+}
+
 // A weighted mixture of skew-normal densities: the marginal of one latent variable over the integration points.
 class Mixture {
  public:
@@ -188,26 +212,8 @@ class Mixture {
       }
     }
 
-    double a = m - 5 * s + (best - 1) * step, b = m - 5 * s + (best + 1) * step;
-    const double g = (std::sqrt(5.0) - 1) / 2;
-    double c = b - g * (b - a), d = a + g * (b - a);
-    double fc = pdf(c), fd = pdf(d);
-    for (int it = 0; it < 36; ++it) {
-      if (fc > fd) {
-        b = d;
-        d = c;
-        fd = fc;
-        c = b - g * (b - a);
-        fc = pdf(c);
-      } else {
-        a = c;
-        c = d;
-        fc = fd;
-        d = a + g * (b - a);
-        fd = pdf(d);
-      }
-    }
-    return 0.5 * (a + b);
+    const double low = m - 5 * s + (best - 1) * step;
+    return golden_section_maximum([this](double x) { return pdf(x); }, low, low + 2 * step);
   }
 
  private:
@@ -316,30 +322,6 @@ LincombMarginals summarise_lincombs(const Model& model, const ThetaIntegration& 
     }
   });
   return out;
-}
-
-// The maximiser of a unimodal f on [a, b], to a relative width of 1e-10, by golden-section search.
-template <typename F>
-double golden_section_maximum(F f, double a, double b) {
-  const double ratio = (std::sqrt(5.0) - 1) / 2;
-  double c = b - ratio * (b - a), d = a + ratio * (b - a);
-  double fc = f(c), fd = f(d);
-  while (b - a > 1e-10 * (1 + std::abs(a) + std::abs(b))) {
-    if (fc >= fd) {
-      b = d;
-      d = c;
-      fd = fc;
-      c = b - ratio * (b - a);
-      fc = f(c);
-    } else {
-      a = c;
-      c = d;
-      fc = fd;
-      d = a + ratio * (b - a);
-      fd = f(d);
-    }
-  }
-  return (a + b) / 2;
 }
 
 PredictorMarginals summarise_predictor(const Model& model, const ThetaIntegration& in) {
