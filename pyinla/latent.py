@@ -4,9 +4,9 @@ Each term is one block of the latent field. Its levels (nodes) are numbered 0..n
 written for the engine:
 
 - iid, rw1, rw2, ar1, ar, seasonal: the sorted unique values of the id column, or the sorted
-  ``values`` when given, or 1..n when only ``n`` is given. rw1 and rw2 place the levels at their
-  numeric values (unequal gaps give an irregular random walk); the others treat consecutive levels
-  as neighbours. The labels are the level values.
+  ``values`` when given, or 1..n when only ``n`` is given. Consecutive levels are neighbours,
+  equally spaced, except that rw1 and rw2 with unequally spaced ``values`` place the levels at
+  those values. The labels are the level values.
 - besag: the id value r (1..n) is graph node r, as in R-INLA; n is the graph's node count.
 - generic0: the id value r (1..n) is row and column r of Cmatrix, 1-based as in R-INLA; n is
   the size of Cmatrix.
@@ -84,6 +84,8 @@ OPTION_MODELS = {
     "copy": ("copy",),
     "Z": ("z",),
     "precision": ("copy", "z"),
+    # Models with a structure matrix to scale (ar1, ar and z are defined by their own parameters).
+    "scale_model": ("iid", "rw1", "rw2", "besag", "bym", "bym2", "generic0", "seasonal"),
 }
 REQUIRED_OPTIONS = {"seasonal": "season_length", "besag": "graph", "bym": "graph", "bym2": "graph",
                     "generic0": "Cmatrix", "ar": "order", "copy": "copy", "z": "Z"}
@@ -236,6 +238,9 @@ def _validate_copy(term, data: pd.DataFrame, terms: List[RandomTerm], where: str
     if source.replicates > 1 or source.groups > 1:
         raise ValueError(f"{where}['copy']={source_name!r}: copying a term with replicate or group is not "
                          "supported; copy a term without them.")
+    if source.model in ("copy", "bym", "bym2", "z"):
+        hint = "copy the term it copies" if source.model == "copy" else "copy a term with one entry per level"
+        raise ValueError(f"{where}['copy']={source_name!r}: copying a {source.model} term is not supported; {hint}.")
 
     position = {label: k for k, label in enumerate(source.labels)}
     index = np.empty(len(ids), dtype=np.int64)
@@ -287,6 +292,7 @@ def _z_matrix(z, where: str):
     """Return (rows, columns, (i, j, value) triplets, 0-based) of the z model's Z matrix."""
     if is_scipy_sparse(z):
         coo = z.tocoo()
+        coo.sum_duplicates()  # scipy adds repeated entries; the engine takes each entry once
         rows, cols, values = coo.row, coo.col, coo.data.astype(float)
         shape = coo.shape
     elif isinstance(z, (np.ndarray, pd.DataFrame)):

@@ -14,17 +14,13 @@ from typing import Dict, List, Mapping, Tuple
 from pyinla.errors import closest_name_hint, format_choices
 from pyinla.spec import ModelSpec
 
-# bym and bym2 terms have 2n entries in the latent field: the combined effect, then the spatial part.
-DOUBLED_MODELS = ("bym", "bym2")
-
 
 def latent_positions(spec: ModelSpec) -> Tuple[Dict[str, Tuple[int, int, List[str]]], Dict[str, int]]:
     """Return, for each random term, (offset, size, level labels), and for each fixed effect its position."""
     terms, position = {}, 0
     for term in spec.random:
-        size = term.n * (2 if term.model in DOUBLED_MODELS else 1) * term.replicates * term.groups
-        terms[term.name] = (position, size, [str(label) for label in term.labels])
-        position += size
+        terms[term.name] = (position, term.block_size, term.block_labels)
+        position += term.block_size
     fixed = {}
     for effect in spec.fixed:
         fixed[effect.name] = position

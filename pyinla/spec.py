@@ -79,6 +79,25 @@ class RandomTerm:
     group_model: str = ""
     group_hyper: Dict[str, "Hyperparameter"] = field(default_factory=dict)
 
+    @property
+    def block_labels(self) -> List[str]:
+        """Return the labels of the term's entries in the latent field, before replicates and groups.
+
+        bym and bym2 have 2n entries (the combined effect, then the spatial part) and z has n + m (Z z, then
+        z), numbered on from n as in R-INLA's results.
+        """
+        extra = 0
+        if self.model in ("bym", "bym2"):
+            extra = self.n
+        elif self.zmatrix is not None:
+            extra = self.zmatrix[0]
+        return [str(label) for label in self.labels] + [str(self.n + k + 1) for k in range(extra)]
+
+    @property
+    def block_size(self) -> int:
+        """Return the number of entries of the term in the latent field."""
+        return len(self.block_labels) * self.replicates * self.groups
+
 
 @dataclass
 class ModelSpec:

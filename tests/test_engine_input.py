@@ -477,7 +477,10 @@ def extra_term(body: str) -> str:
     ("model = copy\nn = 4\ncopy = g\n", ["[random.2] n: the copy has 4 levels but 'g' has 3"]),
     ("model = copy\nn = 3\ncopy = g\nprecision = 0\n", ["[random.2] precision: must be positive"]),
     ("model = z\nn = 3\nzmatrix = data/z.dat\n", ["[random.2] zcols: missing key"]),
-], ids=["ar_order", "ar_too_short", "ar_no_order", "copy_unknown", "copy_size", "copy_precision", "z_no_columns"])
+    ("model = copy\nn = 3\ncopy = g\nreplicates = 2\nreplicate = data/g.index.dat\n",
+     ["[random.2] replicates: a copy takes the levels of the term it copies"]),
+], ids=["ar_order", "ar_too_short", "ar_no_order", "copy_unknown", "copy_size", "copy_precision", "z_no_columns",
+        "copy_replicated"])
 def test_ar_copy_z_settings_are_checked(needs_engine, tmp_path, body, fragments):
     folder = write_run_directory(tmp_path, model=extra_term(body), files={"data/z.dat": "0 0 1\n"})
     check_failure(run_engine(needs_engine, folder, "--check"), EXIT_MODEL_FILE, "model.ini:", *fragments)

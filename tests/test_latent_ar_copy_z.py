@@ -307,8 +307,66 @@ def test_rw2_on_irregular_values_leaves_lines_in_the_location_unpenalised():
     ({"id": "t", "model": "z", "Z": "matrix"}, r"\['Z'\] must be a numpy array"),
     ({"id": "t", "model": "z", "Z": np.ones((3, 2)), "precision": -1}, r"\['precision'\]=-1 must be a positive"),
     ({"id": "t", "model": "iid", "order": 2}, r"\['order'\] does not apply to model 'iid'"),
-], ids=["ar_without_order", "ar_order_too_high", "ar_pacf_beyond_order", "z_not_matrix", "z_precision", "order_on_iid"])
+    ({"id": "t", "model": "ar", "order": 1, "scale_model": True}, r"\['scale_model'\] does not apply to model 'ar'"),
+], ids=["ar_without_order", "ar_order_too_high", "ar_pacf_beyond_order", "z_not_matrix", "z_precision", "order_on_iid",
+        "scale_model_on_ar"])
 def test_bad_settings_name_the_argument(term, message):
     df = pd.DataFrame({"t": [1, 2, 3], "y": [0.1, 0.5, 0.2]})
     with pytest.raises((ValueError, TypeError), match=message):
         pyinla(model={"response": "y", "fixed": ["1"], "random": [term]}, family="gaussian", data=df)
+
+
+def test_lincomb_after_a_z_term_names_the_right_variables():
+    # The z block is n + m long, so the fixed effects after it sit m places further on; z's coefficients are
+    # levels n + 1 .. n + m.
+    n, m = 20, 3
+    rng = np.random.default_rng(13)
+    df = pd.DataFrame({"row": np.arange(1, n + 1), "x": rng.normal(size=n)})
+    df["y"] = 1.0 + 0.5 * df["x"] + rng.normal(size=n)
+    result = pyinla(model={"response": "y", "fixed": ["1", "x"],
+                           "random": [{"id": "row", "model": "z", "Z": rng.normal(size=(n, m))}]},
+                    family="gaussian", data=df,
+                    lincomb={"x only": {"x": 1}, "first z": {"row": {n + 1: 1}}})
+    combinations = result.summary_lincomb
+    assert combinations.loc["x only", "mean"] == pytest.approx(result.summary_fixed.loc["x", "mean"], rel=1e-6)
+    assert combinations.loc["first z", "mean"] == pytest.approx(result.summary_random["row"]["mean"].iloc[n],
+                                                                rel=1e-5, abs=1e-8)
+
+
+@pytest.mark.parametrize("source, message", [
+    ({"id": "u", "model": "bym2", "graph": np.ones((2, 2)) - np.eye(2)}, "copying a bym2 term is not supported"),
+    ({"id": "u", "model": "z", "Z": np.eye(2)}, "copying a z term is not supported"),
+], ids=["bym2", "z"])
+def test_copy_of_a_two_part_block_is_rejected(source, message):
+    df = pd.DataFrame({"u": [1, 2, 1, 2], "c": [2, 1, 2, 1], "y": [0.1, 0.4, 0.2, 0.3]})
+    with pytest.raises(ValueError, match=message):
+        gaussian_fit(df, [source, {"id": "c", "model": "copy", "copy": "u"}])
+
+
+def test_copy_of_a_copy_is_rejected():
+    df = copy_data()
+    df["d"] = df["c"]
+    with pytest.raises(ValueError, match="copy the term it copies"):
+        gaussian_fit(df, [{"id": "u", "model": "iid"}, {"id": "c", "model": "copy", "copy": "u"},
+                          {"id": "d", "model": "copy", "copy": "c"}])
+
+
+def test_sparse_z_with_repeated_entries_adds_them():
+    # scipy sums repeated (i, j) entries of a COO matrix; the fit must equal the one on the summed dense matrix.
+    sparse = pytest.importorskip("scipy.sparse")
+    rows, cols = np.array([0, 0, 1, 2, 3, 3]), np.array([0, 0, 1, 0, 1, 1])
+    values = np.array([0.5, 0.5, 1.0, 1.0, 0.25, 0.75])
+    z_sparse = sparse.coo_matrix((values, (rows, cols)), shape=(4, 2))
+    df = pd.DataFrame({"row": [1, 2, 3, 4], "y": [0.3, -0.2, 0.8, 0.1]})
+    fits = [gaussian_fit(df, [{"id": "row", "model": "z", "Z": z, "hyper": {"prec": fixed(LOG_TAU_TERM)}}])
+            for z in (z_sparse, z_sparse.toarray())]
+    np.testing.assert_allclose(fits[0].summary_random["row"]["mean"], fits[1].summary_random["row"]["mean"])
+
+
+def test_copy_precision_does_not_move_the_marginal_likelihood():
+    # The copy's quadratic form is computed from its residual, so a stiffer tie changes nothing but rounding.
+    df = copy_data()
+    mliks = [gaussian_fit(df, [{"id": "u", "model": "iid", "hyper": {"prec": fixed(LOG_TAU_TERM)}},
+                               {"id": "c", "model": "copy", "copy": "u", "precision": precision}]).mlik.iloc[1]
+             for precision in (1e6, 1e8, 1e10)]
+    assert max(mliks) - min(mliks) < 1e-3, mliks

@@ -35,6 +35,9 @@ std::string describe_theta(const std::vector<double>& theta) {
   return out.str();
 }
 
+// True for copy, and for z without groups (whose kron(group, parts) precision has no simple residual form).
+bool has_tied_form(const LatentTerm& t) { return t.copy_source >= 0 || (t.z_matrix.size() > 0 && t.groups == 1); }
+
 }  // namespace
 
 LatentGaussianModel::LatentGaussianModel(const Model& model) : model_(model) {
@@ -220,13 +223,10 @@ double LatentGaussianModel::log_prior_latent(const std::vector<double>& hyper, c
     const Eigen::VectorXd xj = x.segment(t.offset, t.n);
 
     double quadratic = t.diagonal * xj.squaredNorm();
-    for (std::size_t p = 0; p < t.parts.size(); ++p) quadratic += c[p] * xj.dot(t.parts[p] * xj);
-    if (t.copy_source >= 0) {
-      // The copy given its source: N(beta * source, I / tie precision), so the quadratic form is
-      // k |copy - beta source|^2 and the determinant is k^n whatever beta is.
-      const double beta = hyper[model_.random_hyper_first[k]];
-      const Eigen::VectorXd source = x.segment(model_.random[t.copy_source].offset, t.n);
-      quadratic += t.tie_precision * (beta * beta * source.squaredNorm() - 2.0 * beta * xj.dot(source));
+    if (has_tied_form(t)) {
+      quadratic += tied_quadratic_form(k, hyper, x);
+    } else {
+      for (std::size_t p = 0; p < t.parts.size(); ++p) quadratic += c[p] * xj.dot(t.parts[p] * xj);
     }
 
     const int kc = static_cast<int>(t.constraints.rows());
@@ -275,6 +275,31 @@ void LatentGaussianModel::assemble_prior(const std::vector<double>& hyper, doubl
     if (t.copy_source >= 0) add_copy_tie(k, hyper[model_.random_hyper_first[k]], values);
   }
   for (const auto& f : model_.fixed) values[diagonal_slot_[f.offset]] += f.precision;
+}
+
+// The quadratic forms of copy and z from their residuals: expanding k |copy - beta source|^2 or k |v - Z z|^2 into
+// parts would cancel terms of size k |x|^2 (k = 1e8) down to O(1) and leave rounding noise in log pi(theta | y).
+double LatentGaussianModel::tied_quadratic_form(std::size_t k, const std::vector<double>& hyper,
+                                                const Eigen::VectorXd& x) const {
+  const auto& t = model_.random[k];
+  const Eigen::VectorXd xj = x.segment(t.offset, t.n);
+  if (t.copy_source >= 0) {
+    // The copy given its source is N(beta * source, I / k): its determinant k^n does not depend on beta.
+    const double beta = hyper[model_.random_hyper_first[k]];
+    const Eigen::VectorXd source = x.segment(model_.random[t.copy_source].offset, t.n);
+    return t.tie_precision * (xj - beta * source).squaredNorm();
+  }
+
+  // z, with any replicates: each copy of the (v, z) block has its own residual v - Z z.
+  const int rows = static_cast<int>(t.z_matrix.rows()), columns = static_cast<int>(t.z_matrix.cols());
+  const int block = rows + columns;
+  const double tau = std::exp(hyper[model_.random_hyper_first[k]]);
+  double total = 0;
+  for (int start = 0; start + block <= t.n; start += block) {
+    const Eigen::VectorXd z = xj.segment(start + rows, columns);
+    total += t.tie_precision * (xj.segment(start, rows) - t.z_matrix * z).squaredNorm() + tau * z.squaredNorm();
+  }
+  return total;
 }
 
 // k |copy - beta source|^2 adds -k beta between each copy level and its source level and k beta^2 on the source's

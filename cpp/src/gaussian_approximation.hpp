@@ -73,6 +73,7 @@ class LatentGaussianModel {
   double log_prior_latent(const std::vector<double>& hyper, const Eigen::VectorXd& x) const;
   void assemble_prior(const std::vector<double>& hyper, double* values) const;
   void add_copy_tie(std::size_t k, double beta, double* values) const;
+  double tied_quadratic_form(std::size_t k, const std::vector<double>& hyper, const Eigen::VectorXd& x) const;
 
   const Model& model_;
   Eigen::SparseMatrix<double, Eigen::RowMajor, int> a_;  // n_obs x latent_size

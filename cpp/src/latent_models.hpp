@@ -45,6 +45,7 @@ struct LatentTerm {
   // position in Model::random (-1 for other models).
   int copy_source = -1;
   double tie_precision = 0;
+  SparseMatrix z_matrix;  // z: the n x m matrix Z
 
   // log|R|*, the log pseudo-determinant of an intrinsic term's structure matrix (0 for proper terms). It is left
   // out of the prior's normalising constant, as R-INLA does, so log marginal likelihoods compare with R-INLA's.

@@ -252,6 +252,7 @@ void read_z_term(const IniSection& s, const std::string& folder, LatentTerm* t) 
   if (columns < 1 || columns > 1000000) s.fail("zcols", "the number of columns of Z must be positive");
   const SparseMatrix z = read_triplets(file_key(s, "zmatrix", folder), t->n, static_cast<int>(columns));
   t->parts = z_parts(z);
+  t->z_matrix = z;
   t->tie_precision = read_tie_precision(s);
   t->n += static_cast<int>(columns);
   for (int i = static_cast<int>(t->labels.size()); i < t->n; ++i) t->labels.push_back(std::to_string(i + 1));
@@ -421,6 +422,9 @@ LatentTerm read_random_term(const IniSection& s, const std::string& folder, int 
     rho.internal_name = "Rho_intern for " + t.name;
     rho.scale = UserScale::kCorrelation;
     t.hyperparameters.push_back(rho);
+  }
+  if (t.model == "copy" && (s.has("groups") || s.has("replicates"))) {
+    s.fail(s.has("groups") ? "groups" : "replicates", "a copy takes the levels of the term it copies; remove it");
   }
   if (s.has("groups")) group_term(s, folder, n_obs, &t);
   if (s.has("replicates")) replicate_term(s, folder, n_obs, &t);
