@@ -47,7 +47,8 @@ ObservationCriteria observation_criteria(const Model& m, const ThetaIntegration&
     const double precision = 1.0 / (sd * sd);
     const double curvature = latent.eta_curvature[o];
     const double cavity_precision = precision - curvature;
-    if (!(cavity_precision > 1e-12 * precision)) {
+    // Without a proper cavity, or without a finite ratio E[pi / L~], CPO cannot be computed at this theta.
+    if (!(cavity_precision > 1e-12 * precision) || !tilted.corrected) {
       c.failure = 1;
       continue;
     }
@@ -58,10 +59,9 @@ ObservationCriteria observation_criteria(const Model& m, const ThetaIntegration&
     // CPO_k = int cavity(eta) pi(y_o | eta) d eta = Z E[pi / L~] under N(mean, sd^2), with Z the mass of
     // cavity * L~. The ratio is smooth (exactly 1 for a Gaussian likelihood), where pi alone can be far
     // narrower than the cavity.
-    const double log_at_mean = likelihood.log_density(m.data, o, mean, theta);
     const double mu = cavity_mean - mean;
     const double spread = 1 + curvature * cavity_variance;
-    const double log_z = log_at_mean - 0.5 * std::log(spread) +
+    const double log_z = tilted.log_at_mean - 0.5 * std::log(spread) +
                          (2 * mu * gradient + gradient * gradient * cavity_variance - mu * mu * curvature) / (2 * spread);
     const double cpo_k = std::exp(log_z) * tilted.ratio;
 
@@ -97,13 +97,12 @@ TiltedMarginal tilted_marginal(const Model& m, const ConditionalLatent& latent, 
   const QuadratureRule& rule = gauss_hermite(30);
   const double mean = latent.eta_mean[o], sd = latent.eta_sd[o];
   const double gradient = latent.eta_gradient[o], curvature = latent.eta_curvature[o];
-  const double log_at_mean = likelihood.log_density(m.data, o, mean, theta);
-
   TiltedMarginal t;
+  t.log_at_mean = likelihood.log_density(m.data, o, mean, theta);
   for (std::size_t g = 0; g < rule.nodes.size(); ++g) {
     const double u = sd * rule.nodes[g];
     const double l = likelihood.log_density(m.data, o, mean + u, theta);
-    const double log_expansion = log_at_mean + gradient * u - 0.5 * curvature * u * u;
+    const double log_expansion = t.log_at_mean + gradient * u - 0.5 * curvature * u * u;
     t.eta.push_back(mean + u);
     t.log_density.push_back(l);
     t.weight.push_back(rule.weights[g] * std::exp(l - log_expansion));
@@ -111,8 +110,10 @@ TiltedMarginal tilted_marginal(const Model& m, const ConditionalLatent& latent, 
   }
 
   // A ratio that overflows or vanishes leaves the Gaussian marginal as it is.
-  const bool usable = std::isfinite(t.ratio) && t.ratio > 0;
-  for (std::size_t g = 0; g < rule.nodes.size(); ++g) t.weight[g] = usable ? t.weight[g] / t.ratio : rule.weights[g];
+  t.corrected = std::isfinite(t.ratio) && t.ratio > 0;
+  for (std::size_t g = 0; g < rule.nodes.size(); ++g) {
+    t.weight[g] = t.corrected ? t.weight[g] / t.ratio : rule.weights[g];
+  }
   return t;
 }
 

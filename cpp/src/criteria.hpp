@@ -31,6 +31,8 @@ ModelCriteria compute_criteria(const Model& model, const ThetaIntegration& integ
 struct TiltedMarginal {
   std::vector<double> eta, log_density, weight;  // weights of the corrected marginal, summing to 1
   double ratio = 0;                               // E[pi / L~] under N(mean, sd^2)
+  double log_at_mean = 0;                         // log pi(y_o | eta) at the Gaussian mean
+  bool corrected = false;  // false when the ratio overflowed or vanished and the weights stayed Gaussian
 };
 
 TiltedMarginal tilted_marginal(const Model& model, const ConditionalLatent& latent, int o, const double* theta);
