@@ -453,7 +453,7 @@ def test_grouped_iid_matches_dense_posterior(group_model):
     np.testing.assert_allclose(table["sd"].to_numpy(), sd[:n * groups], rtol=1e-6)
 
 
-def test_bym_and_besag_plus_iid_have_one_marginal_likelihood():
+def test_bym_mlik_matches_besag_plus_iid():
     # bym on (u + v, u) is besag u plus iid v written another way (a change of variables with Jacobian 1), so with
     # the same priors both give the same posterior and the same log marginal likelihood: bym leaves out log|R|*
     # of its spatial part exactly as besag does.

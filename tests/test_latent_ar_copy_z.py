@@ -1,6 +1,6 @@
 """The ar(p), copy and z latent models and rw2 on irregular locations, against dense posteriors.
 
-Every check here holds the hyperparameters fixed (except where beta is estimated), so the posterior of the latent
+Every check here keeps the hyperparameters fixed (except where beta is estimated), so the posterior of the latent
 field is Gaussian and each model's precision matrix is checked against one built independently with numpy from
 the model's definition.
 """
@@ -130,7 +130,7 @@ def test_ar_recovers_simulated_partial_autocorrelations():
 # copy
 
 def copy_data(n=10, seed=5):
-    # Each observation sees level i of the source and, through the copy, level j = i + 3 (mod n).
+    # Each observation uses level i of the source and, through the copy, level j = i + 3 (mod n).
     rng = np.random.default_rng(seed)
     i = np.repeat(np.arange(n), 3)
     df = pd.DataFrame({"u": i + 1, "c": (i + 3) % n + 1})
@@ -230,7 +230,7 @@ def test_z_with_indicator_columns_is_iid():
                                iid_fit.summary_hyperpar["0.5quant"].to_numpy(), rtol=1e-3)
 
 
-def test_z_with_indicator_columns_is_iid_for_poisson_counts():
+def test_z_indicator_matches_iid_poisson():
     # The same on epil's seizure counts with a patient indicator Z (236 x 59): the stiff tie v = Z z must not stop
     # Newton's method short of the mode, and the fit must match iid(Ind).
     data = datasets.load("epil")
@@ -288,9 +288,9 @@ def test_rw2_on_irregular_values_matches_dense_posterior():
     np.testing.assert_allclose(table["sd"].to_numpy(), np.sqrt(np.diag(covariance))[:n], rtol=1e-5)
 
 
-def test_rw2_on_irregular_values_leaves_lines_in_the_location_unpenalised():
-    # A straight line in s is in the null space of the irregular rw2, so a stiff rw2 still fits it exactly;
-    # treating the levels as equally spaced would bend the fit.
+def test_rw2_irregular_fits_lines_exactly():
+    # A straight line in s is in the null space of the irregular rw2, so a stiff rw2 still fits it exactly.
+    # Treating the levels as equally spaced would bend the fit.
     df = pd.DataFrame({"s": LOCATIONS, "y": 2.0 + 0.3 * LOCATIONS})
     stiff = {"prec": fixed(math.log(1e4))}
     result = pyinla(model={"response": "y", "fixed": ["1"],
@@ -316,9 +316,9 @@ def test_bad_settings_name_the_argument(term, message):
         pyinla(model={"response": "y", "fixed": ["1"], "random": [term]}, family="gaussian", data=df)
 
 
-def test_lincomb_after_a_z_term_names_the_right_variables():
-    # The z block is n + m long, so the fixed effects after it sit m places further on; z's coefficients are
-    # levels n + 1 .. n + m.
+def test_lincomb_after_z_term():
+    # The z block is n + m long, so the fixed effects after it sit m places further on.
+    # z's coefficients are levels n + 1 .. n + m.
     n, m = 20, 3
     rng = np.random.default_rng(13)
     df = pd.DataFrame({"row": np.arange(1, n + 1), "x": rng.normal(size=n)})

@@ -233,7 +233,7 @@ def test_marginals_random_match_summaries():
 
 
 @pytest.mark.parametrize("family", ["beta", "t"])
-def test_pit_is_the_distribution_function_when_eta_is_known(family):
+def test_pit_equals_known_cdf(family):
     # With the intercept held at 0.3 by its prior and the family's hyperparameters fixed, leaving an observation
     # out changes nothing, so PIT_i is the family's distribution function at y_i: the regularised incomplete
     # beta function for both families.

@@ -283,7 +283,7 @@ struct MatrixEntry {
   double value = 0;
 };
 
-// Parses one `i j value` line of a rows x cols matrix: integer indices inside the matrix and a finite value;
+// Parses one `i j value` line of a rows x cols matrix, with integer indices inside the matrix and a finite value.
 // `inside` describes the valid indices in the error message.
 MatrixEntry parse_matrix_entry(const DataLines& lines, const std::string& line, long rows, long cols,
                                const std::string& inside) {

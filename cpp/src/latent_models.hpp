@@ -73,9 +73,9 @@ SparseMatrix random_walk_structure(int n, int order, bool cyclic);
 // rw1 on increasing locations s: increments x_{i+1} - x_i with variance proportional to s_{i+1} - s_i, scaled by
 // the mean spacing so that equally spaced locations give the usual rw1.
 SparseMatrix irregular_rw1_structure(const std::vector<double>& locations);
-// rw2 on increasing locations s: second differences of an irregular grid weighted by the local spacing
-// (a finite-difference form of the integrated Wiener process), scaled by the cube of the mean spacing so that
-// equally spaced locations give the usual rw2. Its null space holds the constant and linear functions of s.
+// rw2 on increasing locations s: second differences of an irregular grid, weighted by the local spacing. This is
+// a finite-difference form of the integrated Wiener process. The result is scaled by the cube of the mean
+// spacing, so equally spaced locations give the usual rw2. Its null space is the constant and linear functions of s.
 SparseMatrix irregular_rw2_structure(const std::vector<double>& locations);
 SparseMatrix seasonal_structure(int n, int season_length);
 
