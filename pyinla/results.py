@@ -19,6 +19,7 @@ import pandas as pd
 
 from pyinla.errors import ResultError
 from pyinla.model_file import MODEL_FILE, RESULTS_DIR
+from pyinla.spec import block_entries
 from pyinla.summary import SummaryText, format_summary
 
 SUMMARY_COLUMNS = ["mean", "sd", "0.025quant", "0.5quant", "0.975quant", "mode", "kld"]
@@ -159,12 +160,8 @@ def read_results(
     summary_random, marginals_random = {}, {}
     for k, section in enumerate(random_sections):
         table = _read_table(results_dir / f"summary_random.{k}.csv", ["ID", *SUMMARY_COLUMNS])
-        # bym and bym2 report 2n entries: the combined effect, then the spatial part; z reports n + m: Z z, then z.
-        levels = int(section.get("n", len(table)))
-        if section.get("model") in ("bym", "bym2"):
-            levels *= 2
-        if section.get("model") == "z":
-            levels += int(section.get("zcols", 0))
+        levels = block_entries(section.get("model", ""), int(section.get("n", len(table))),
+                               int(section.get("zcols", 0)))
         levels *= int(section.get("replicates", 1)) * int(section.get("groups", 1))
         if len(table) != levels:
             raise ResultError(

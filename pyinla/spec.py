@@ -86,17 +86,22 @@ class RandomTerm:
         bym and bym2 have 2n entries (the combined effect, then the spatial part) and z has n + m (Z z, then
         z), numbered on from n as in R-INLA's results.
         """
-        extra = 0
-        if self.model in ("bym", "bym2"):
-            extra = self.n
-        elif self.zmatrix is not None:
-            extra = self.zmatrix[0]
+        extra = block_entries(self.model, self.n, self.zmatrix[0] if self.zmatrix else 0) - self.n
         return [str(label) for label in self.labels] + [str(self.n + k + 1) for k in range(extra)]
 
     @property
     def block_size(self) -> int:
         """Return the number of entries of the term in the latent field."""
         return len(self.block_labels) * self.replicates * self.groups
+
+
+def block_entries(model: str, n: int, z_columns: int = 0) -> int:
+    """Return the entries of one copy of a term with n levels: 2n for bym and bym2, n + m for z, else n."""
+    if model in ("bym", "bym2"):
+        return 2 * n
+    if model == "z":
+        return n + z_columns
+    return n
 
 
 @dataclass
